@@ -1,0 +1,37 @@
+"""What every command gets: the one Settings object and lazily opened database handles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.config import Settings
+from monitor.sources.catalog import load_catalog
+from monitor.store.engine import make_engine, session_factory
+from monitor.store.migrate import require_head
+from monitor.types import Catalog
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    debug: bool = False
+    _checked: bool = field(default=False, repr=False)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    def sessions(self) -> sessionmaker[Session]:
+        """A session factory on a database known to be at head."""
+        if not self._checked:
+            require_head(self.engine, self.settings.database_url)
+            self._checked = True
+        return session_factory(self.engine)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return load_catalog(self.settings.sources)

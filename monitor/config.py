@@ -1,0 +1,125 @@
+"""Settings: ``regionwatch.toml`` (or ``--config FILE``) overridden by ``REGIONWATCH_*``.
+
+This is the only module that reads the environment. Every default lives here and is
+documented in README.md (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from monitor.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = Path("regionwatch.toml")
+DEFAULT_USER_AGENT = "Regionwatch/0.1 (+https://github.com/regionwatch/regionwatch; availability monitor)"
+
+
+def _split_list(value: Any) -> Any:
+    """Accept "a, b" as well as a list for list settings given in the environment."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class FetchSettings(BaseModel):
+    """Politeness and limits for fetching."""
+
+    delay: float = Field(1.0, ge=0, description="seconds between requests to one domain")
+    per_domain: int = Field(2, ge=1, description="concurrent requests per domain")
+    concurrency: int = Field(16, ge=1, description="concurrent requests in all")
+    timeout: float = Field(30.0, gt=0, description="seconds before one request gives up")
+    max_bytes: int = Field(5_000_000, ge=1024, description="largest body accepted")
+    user_agent: str = DEFAULT_USER_AGENT
+    obey_robots: bool = True
+    retries: int = Field(2, ge=0, description="retries of transient errors per request")
+    crawl_timeout: float = Field(900.0, gt=0, description="hard limit for one crawl batch")
+    allow_private: bool = Field(False, description="allow redirects to private addresses")
+
+
+class SlackSettings(BaseModel):
+    token: SecretStr | None = None
+    channel: str | None = None
+    operator_channel: str | None = None
+    api_url: str = "https://slack.com/api/"
+    webhook_url: SecretStr | None = None
+
+
+class SmtpSettings(BaseModel):
+    host: str | None = None
+    port: int = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = "regionwatch@localhost"
+
+
+class DigestSettings(BaseModel):
+    recipients: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    cron: str = "mon 08:00"
+
+    _split = field_validator("recipients", mode="before")(_split_list)
+
+
+class Settings(BaseSettings):
+    """Everything Regionwatch can be told."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REGIONWATCH_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        toml_file=None,
+    )
+
+    database_url: str = "sqlite:///regionwatch.db"
+    sources: Path | None = None
+    timezone: str = "UTC"
+    log_level: str = "INFO"
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build the one Settings object: file (if any), then environment, then overrides."""
+    path = config_file if config_file is not None else DEFAULT_CONFIG_FILE
+    if config_file is not None and not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    toml = path if path.is_file() else None
+    bound = type("Settings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": toml}})
+    try:
+        settings: Settings = bound(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, toml)) from None
+    except ValueError as exc:  # TOML syntax errors and undecodable environment values
+        raise ConfigError(f"{toml or 'environment'}: {exc}") from None
+    return settings
+
+
+def _describe(exc: ValidationError, toml: Path | None) -> str:
+    where = str(toml) if toml else "settings"
+    problems = [
+        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+    ]
+    return f"{where}: " + "; ".join(problems)

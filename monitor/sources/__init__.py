@@ -1,0 +1,1 @@
+"""The source catalog: loading, validation and the bundled default."""
