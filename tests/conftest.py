@@ -16,3 +16,59 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip(f"real data not present at {REALDATA} (only in the team's workspace)")
     return REALDATA
+
+
+# --- databases: SQLite always, PostgreSQL when REGIONWATCH_TEST_POSTGRES_URL is set ---------
+
+from collections.abc import Iterator  # noqa: E402
+
+from tests.dbs import PostgresDatabases, SqliteDatabases, postgres_admin_url  # noqa: E402
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_dbs(tmp_path_factory: pytest.TempPathFactory) -> SqliteDatabases:
+    return SqliteDatabases(tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_dbs() -> Iterator[PostgresDatabases | None]:
+    admin = postgres_admin_url()
+    if admin is None:
+        yield None
+        return
+    dbs = PostgresDatabases(admin)
+    yield dbs
+    dbs.close()
+
+
+def _backend(request: pytest.FixtureRequest, sqlite_dbs: SqliteDatabases,
+             postgres_dbs: PostgresDatabases | None) -> SqliteDatabases | PostgresDatabases:
+    if request.param == "postgres":
+        if postgres_dbs is None:
+            pytest.skip("PostgreSQL not configured: set REGIONWATCH_TEST_POSTGRES_URL")
+        return postgres_dbs
+    return sqlite_dbs
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, sqlite_dbs: SqliteDatabases,
+           postgres_dbs: PostgresDatabases | None) -> Iterator[str]:
+    """A fresh database at head, built by the migrations, on each backend."""
+    backend = _backend(request, sqlite_dbs, postgres_dbs)
+    url = backend.migrated()
+    yield url
+    if isinstance(backend, PostgresDatabases):
+        backend.drop(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db_url(request: pytest.FixtureRequest, sqlite_dbs: SqliteDatabases,
+                 postgres_dbs: PostgresDatabases | None) -> Iterator[str]:
+    """A fresh empty database (no schema), on each backend."""
+    backend = _backend(request, sqlite_dbs, postgres_dbs)
+    url = backend.empty()
+    yield url
+    if isinstance(backend, PostgresDatabases):
+        backend.drop(url)

@@ -36,7 +36,9 @@ log = logging.getLogger("monitor")
 @app.callback()
 def root(
     ctx: typer.Context,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="settings file (default: ./regionwatch.toml)")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="settings file (default: ./regionwatch.toml)")
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="show tracebacks and debug logs")] = False,
 ) -> None:
     """Regionwatch: availability pages, newsrooms and regulators, watched for you."""
@@ -53,7 +55,9 @@ def init(ctx: typer.Context) -> None:
     """Write a commented starter regionwatch.toml and create the database at head."""
     state: AppContext = ctx.obj
     if DEFAULT_CONFIG_FILE.exists():
-        raise RegionwatchError(f"{DEFAULT_CONFIG_FILE} already exists: not overwritten (edit it, or remove it first)")
+        raise RegionwatchError(
+            f"{DEFAULT_CONFIG_FILE} already exists: not overwritten (edit it, or remove it first)"
+        )
     starter = resources.files("monitor").joinpath("starter.toml").read_text("utf-8")
     DEFAULT_CONFIG_FILE.write_text(starter, encoding="utf-8")
     typer.echo(f"wrote {DEFAULT_CONFIG_FILE}")
