@@ -22,6 +22,10 @@ def realdata() -> Path:
 
 from collections.abc import Iterator  # noqa: E402
 
+from sqlalchemy import Engine  # noqa: E402
+from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+
+from monitor.store.engine import make_engine, session_factory  # noqa: E402
 from tests.dbs import PostgresDatabases, SqliteDatabases, postgres_admin_url  # noqa: E402
 
 BACKENDS = ["sqlite", "postgres"]
@@ -72,3 +76,17 @@ def empty_db_url(request: pytest.FixtureRequest, sqlite_dbs: SqliteDatabases,
     yield url
     if isinstance(backend, PostgresDatabases):
         backend.drop(url)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on a fresh migrated database; disposed after the test (no leaked connections)."""
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """A session factory on a fresh migrated database."""
+    return session_factory(engine)

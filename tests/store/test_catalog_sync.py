@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.sources.catalog import parse_catalog
 from monitor.store.catalog import sync_sources
-from monitor.store.engine import make_engine, session_factory, transaction
+from monitor.store.engine import transaction
 from monitor.store.models import FetchRow, SourceRow
 
 ENTRY = """
@@ -25,8 +26,8 @@ def catalog(*entries: tuple[str, str]):  # type: ignore[no-untyped-def]
     return parse_catalog("".join(ENTRY.format(id=i, every=e) for i, e in entries), origin="t")
 
 
-def test_sync_adds_updates_and_marks_removed(db_url: str) -> None:
-    factory = session_factory(make_engine(db_url))
+def test_sync_adds_updates_and_marks_removed(sessions: sessionmaker[Session]) -> None:
+    factory = sessions
     t0, t1, t2 = (datetime(2025, 1, d, tzinfo=UTC) for d in (1, 2, 3))
     with transaction(factory) as s:
         result = sync_sources(s, catalog(("a", "6h"), ("b", "1h")), now=t0)

@@ -33,11 +33,9 @@ def test_upgrade_downgrade_upgrade(empty_db_url: str) -> None:
     engine.dispose()
 
 
-def test_models_match_migrations(db_url: str) -> None:
-    engine = make_engine(db_url)
+def test_models_match_migrations(engine) -> None:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
-    engine.dispose()
     assert diff == []
 
 
@@ -45,17 +43,16 @@ def test_alembic_check_reports_no_drift(db_url: str) -> None:
     command.check(migrate.alembic_config(db_url))
 
 
-def test_partial_unique_index_allows_one_open_row(db_url: str) -> None:
+def test_partial_unique_index_allows_one_open_row(sessions) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
     import pytest
     from sqlalchemy.exc import IntegrityError
 
-    from monitor.store.engine import session_factory, transaction
+    from monitor.store.engine import transaction
     from monitor.store.models import AvailabilityRow
 
-    engine = make_engine(db_url)
-    factory = session_factory(engine)
+    factory = sessions
     t0, t1 = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC)
 
     def row(valid_to: datetime | None) -> AvailabilityRow:
@@ -66,4 +63,3 @@ def test_partial_unique_index_allows_one_open_row(db_url: str) -> None:
         session.add_all([row(t1), row(t1), row(None)])  # closed rows may repeat
     with pytest.raises(IntegrityError), transaction(factory) as session:
         session.add(row(None))
-    engine.dispose()
