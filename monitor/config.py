@@ -52,6 +52,12 @@ class SlackSettings(BaseModel):
     operator_channel: str | None = None
     api_url: str = "https://slack.com/api/"
     webhook_url: SecretStr | None = None
+    timeout: int = Field(10, ge=1, description="seconds before one Slack request gives up")
+    max_attempts: int = Field(8, ge=1, description="attempts before an alert is dead")
+    backoff: float = Field(30.0, ge=0, description="seconds before the first retry; doubles per attempt")
+    backoff_max: float = Field(3600.0, ge=0, description="longest wait between two attempts")
+    lease: float = Field(300.0, gt=0, description="seconds a dispatcher owns a claimed alert")
+    interval: float = Field(1.0, ge=0, description="seconds between two messages to one channel")
 
 
 class SmtpSettings(BaseModel):
@@ -61,6 +67,8 @@ class SmtpSettings(BaseModel):
     username: str | None = None
     password: SecretStr | None = None
     sender: str = "regionwatch@localhost"
+    ca_file: Path | None = Field(None, description="CA bundle to verify the server with instead of the system's")
+    timeout: float = Field(30.0, gt=0, description="seconds before an SMTP connection or command gives up")
 
 
 class DigestSettings(BaseModel):
@@ -68,6 +76,14 @@ class DigestSettings(BaseModel):
     cron: str = "mon 08:00"
 
     _split = field_validator("recipients", mode="before")(_split_list)
+
+
+class WebSettings(BaseModel):
+    """The read-only web view (regionwatch serve)."""
+
+    host: str = Field("127.0.0.1", description="address to bind; loopback unless told otherwise")
+    port: int = Field(8080, ge=0, le=65535, description="TCP port to listen on")
+    token: SecretStr | None = Field(None, description="bearer token every request must carry")
 
 
 class Settings(BaseSettings):
@@ -88,6 +104,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -32,9 +32,10 @@ def sync_sources(session: Session, catalog: Catalog, *, now: datetime) -> SyncRe
             added.append(source.id)
         elif _apply(row, source, now):
             updated.append(source.id)
+    known = catalog.by_id()
     removed = [
         row.id for row in rows.values()
-        if row.removed_at is None and row.id not in catalog.by_id()
+        if row.removed_at is None and row.id not in known
     ]
     for ident in removed:
         rows[ident].removed_at = now

@@ -1,0 +1,59 @@
+"""One check cycle: crawl the chosen sources, then detect, in the crawl's transaction.
+
+The CLI's ``regionwatch crawl``, ``regionwatch run`` and the demo all call ``check``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.config import Settings
+from monitor.fetch.crawl import Detect, run_crawl
+from monitor.fetch.records import CrawlReport, SourceResult
+from monitor.store.detections import fetch_outcome, observe_changed, observe_news, recheck_pending
+from monitor.types import Catalog, Outcome, SourceKind
+
+log = logging.getLogger(__name__)
+
+
+def check(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *, now: datetime,
+          sessions: sessionmaker[Session] | None = None) -> CrawlReport:
+    """Fetch, record and detect for the given sources: one batch, one transaction."""
+    return run_crawl(settings, catalog, source_ids, now=now, sessions=sessions, detect=detector(catalog))
+
+
+def detector(catalog: Catalog) -> Detect:
+    """The detection hook the crawl runs on its recorded batch before committing."""
+
+    def detect(session: Session, results: list[SourceResult]) -> dict[str, Outcome]:
+        changes, held = 0, {}
+        for result in results:
+            changes += len(_detect_one(session, catalog, result))
+            if result.fetch_id is not None and fetch_outcome(session, result.fetch_id) == Outcome.SUSPECT:
+                held[result.source.id] = Outcome.SUSPECT
+        if changes or held:
+            log.info("detect: %d changes recorded, %d sources held as suspect", changes, len(held))
+        return held
+
+    return detect
+
+
+def _detect_one(session: Session, catalog: Catalog, result: SourceResult) -> list[object]:
+    source = result.source
+    if source.kind is SourceKind.FEED:
+        ids = (*result.new_items, *result.edited_items)
+        return list(observe_news(session, source, ids, now=result.fetched_at, routes=catalog.routes))
+    if result.outcome is Outcome.CHANGED and result.snapshot_id is not None and result.body is not None:
+        return list(observe_changed(
+            session, source, snapshot_id=result.snapshot_id, body=result.body, text=result.text or "",
+            observed_at=result.fetched_at, previous_snapshot_id=result.previous_snapshot_id,
+            fetch_id=result.fetch_id, routes=catalog.routes,
+        ))
+    if result.outcome in (Outcome.UNCHANGED, Outcome.NOT_MODIFIED):
+        return list(recheck_pending(session, source, observed_at=result.fetched_at, fetch_id=result.fetch_id,
+                                    routes=catalog.routes))
+    return []

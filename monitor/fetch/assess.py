@@ -1,0 +1,89 @@
+"""Judging one capture against the source's last snapshot: changed, unchanged, or a failure.
+
+Cheapest first: an outcome the crawl process already settled (a failure, a 304) is final; a
+body whose quick hash equals the last snapshot's raw hash is ``unchanged`` without parsing;
+otherwise the body is normalised (a page) or parsed (a feed) and its content hash compared.
+A feed that yields no entry and is not well-formed is ``decode``; so is a page with no text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitor.detect.normalize import content_hash, normalize_text, quick_hash
+from monitor.errors import ExtractError
+from monitor.extract.feeds import parse_feed
+from monitor.types import Capture, FeedEntry, Outcome, Source, SourceKind
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assessment:
+    """What a capture amounts to; ``text`` and ``content_hash`` are set for new content."""
+
+    outcome: Outcome
+    error: str | None = None
+    body_hash: str | None = None
+    text: str | None = None
+    content_hash: str | None = None
+    entries: tuple[FeedEntry, ...] = ()
+    bozo: bool = False
+
+
+def assess(capture: Capture, source: Source, *, raw_hash: str | None,
+           last_hash: str | None) -> Assessment:
+    """Judge a capture given the last snapshot's raw and content hashes (None: no snapshot)."""
+    body_hash = quick_hash(capture.body) if capture.body else None
+    if capture.outcome is not None:
+        return Assessment(outcome=capture.outcome, error=capture.error, body_hash=body_hash)
+    if capture.status is None:
+        return Assessment(outcome=Outcome.CONNECT, error=capture.error or "no response")
+    if body_hash is not None and body_hash == raw_hash:
+        return Assessment(outcome=Outcome.UNCHANGED, body_hash=body_hash)
+    if source.kind is SourceKind.FEED:
+        return _feed(capture, body_hash, last_hash)
+    return _page(capture, source, body_hash, last_hash)
+
+
+def _page(capture: Capture, source: Source, body_hash: str | None,
+          last_hash: str | None) -> Assessment:
+    try:
+        text = normalize_text(capture.body, content_type=capture.headers.get("content-type"),
+                              ignore=source.ignore)
+    except ExtractError as exc:
+        return Assessment(outcome=Outcome.DECODE, error=str(exc), body_hash=body_hash)
+    if not text:
+        return Assessment(outcome=Outcome.DECODE, error="no readable text", body_hash=body_hash)
+    return _compared(text, body_hash, last_hash)
+
+
+def _feed(capture: Capture, body_hash: str | None, last_hash: str | None) -> Assessment:
+    parsed = parse_feed(capture.body, capture.headers)
+    if parsed.bozo and not parsed.entries:
+        reason = parsed.bozo_reason or "not a feed"
+        return Assessment(outcome=Outcome.DECODE, error=f"not a readable feed: {reason}",
+                          body_hash=body_hash)
+    result = _compared(feed_text(parsed.entries), body_hash, last_hash)
+    if result.outcome is not Outcome.CHANGED:
+        return result
+    return Assessment(outcome=Outcome.CHANGED, body_hash=body_hash, text=result.text,
+                      content_hash=result.content_hash, entries=parsed.entries,
+                      bozo=parsed.bozo)
+
+
+def _compared(text: str, body_hash: str | None, last_hash: str | None) -> Assessment:
+    digest = content_hash(text)
+    if digest == last_hash:
+        return Assessment(outcome=Outcome.UNCHANGED, body_hash=body_hash)
+    return Assessment(outcome=Outcome.CHANGED, body_hash=body_hash, text=text,
+                      content_hash=digest)
+
+
+def feed_text(entries: tuple[FeedEntry, ...]) -> str:
+    """A feed's comparable text: its entries in order (so a new build date alone is no change)."""
+    blocks = []
+    for entry in entries:
+        published = entry.published.isoformat() if entry.published else ""
+        blocks.append("\n".join(
+            part for part in (entry.title, entry.link or entry.key, published, entry.summary)
+            if part))
+    return "\n\n".join(blocks)

@@ -1,0 +1,50 @@
+"""The crawl process: ``python -m monitor.fetch.child JOB`` runs one batch in Scrapy, then exits.
+
+It lives only as long as one crawl, so the Twisted reactor starts once per process and is
+never restarted; the parent waits for it with a hard time limit and reads its captures.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from pathlib import Path
+
+from monitor.fetch.records import CrawlJob
+from monitor.fetch.transfer import OUTPUT_SETTING
+
+
+def load_job(path: Path) -> CrawlJob:
+    """The job the parent wrote (a pickle in its private temporary directory)."""
+    job = pickle.loads(path.read_bytes())  # noqa: S301 - written by our parent, mode 0600
+    if not isinstance(job, CrawlJob):
+        raise TypeError(f"{path} does not hold a crawl job")
+    return job
+
+
+def run(job: CrawlJob) -> None:
+    """Run the page and feed spiders together in one reactor until both are done."""
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    from spiders.feeds import FeedSpider
+    from spiders.pages import PageSpider
+
+    settings = {**job.scrapy_settings, OUTPUT_SETTING: job.output_dir}
+    process = AsyncCrawlerProcess(settings)
+    for spider in (PageSpider, FeedSpider):
+        targets = [t for t in job.targets if t.kind is spider.kind]
+        if targets:
+            process.crawl(spider, targets=targets, started_at=job.started_at)
+    process.start()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        sys.stderr.write("usage: python -m monitor.fetch.child JOB\n")
+        return 2
+    run(load_job(Path(argv[1])))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

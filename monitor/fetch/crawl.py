@@ -1,0 +1,154 @@
+"""One crawl = one batch: sync the catalog, fetch in a child process, record in one transaction.
+
+    report = run_crawl(settings, catalog, ["openai-api-countries"], now=utcnow())
+
+The chosen sources are fetched together by one Scrapy process (pages and feeds side by side,
+concurrent across domains) that is stopped at ``fetch.crawl_timeout``; the sources it did not
+finish are recorded as ``timeout``. A source still inside a Retry-After window from an earlier
+429 is not fetched and is reported ``rate_limited`` (no fetch row: there was no attempt). The
+parent then records the whole batch, and runs ``detect`` on it, in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.config import Settings
+from monitor.errors import CatalogError, FetchError
+from monitor.fetch.process import ChildExit, run_child
+from monitor.fetch.record import dedupe, record_batch
+from monitor.fetch.records import CrawlJob, CrawlReport, FetchTarget, SourceReport, SourceResult
+from monitor.fetch.settings import scrapy_settings
+from monitor.fetch.transfer import SUFFIX, read_captures
+from monitor.store.catalog import sync_sources
+from monitor.store.engine import make_engine, session_factory, transaction
+from monitor.store.fetches import SourceState, load_states
+from monitor.store.migrate import require_head
+from monitor.types import Capture, Catalog, Outcome, Source
+
+log = logging.getLogger(__name__)
+
+#: The detection hook: runs inside the batch's transaction; may say which sources it held as suspect.
+Detect = Callable[[Session, list[SourceResult]], Mapping[str, Outcome] | None]
+
+
+def run_crawl(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *,
+              now: datetime, sessions: sessionmaker[Session] | None = None,
+              detect: Detect | None = None) -> CrawlReport:
+    """Fetch the given sources once and record the batch; ``detect`` runs before the commit."""
+    chosen = choose(catalog, source_ids)
+    if sessions is None:
+        engine = make_engine(settings.database_url)
+        require_head(engine, settings.database_url)
+        try:
+            return run_crawl(settings, catalog, source_ids, now=now,
+                             sessions=session_factory(engine), detect=detect)
+        finally:
+            engine.dispose()
+    started = time.monotonic()
+    with transaction(sessions) as session:
+        sync_sources(session, catalog, now=now)
+        states = load_states(session, [s.id for s in chosen])
+    waiting = [s for s in chosen if _waiting(states.get(s.id), now)]
+    held = {s.id for s in waiting}
+    due = [s for s in chosen if s.id not in held]
+    results, timed_out = _fetch_and_record(settings, due, states, now, sessions, detect)
+    reports = {r.source_id: r for r in map(SourceReport.of, results)}
+    reports.update({s.id: _deferred(s, states[s.id]) for s in waiting})
+    report = CrawlReport(started_at=now, elapsed=time.monotonic() - started,
+                         results=tuple(reports[s.id] for s in chosen), timed_out=timed_out)
+    log.info("crawl: %s", report.summary())
+    return report
+
+
+def choose(catalog: Catalog, source_ids: Sequence[str]) -> list[Source]:
+    """The catalog entries for the ids, in catalog order; CatalogError names unknown ids."""
+    known = catalog.by_id()
+    unknown = [ident for ident in source_ids if ident not in known]
+    if unknown:
+        raise CatalogError([f"unknown source {ident!r} (see 'regionwatch sources list')"
+                            for ident in unknown])
+    wanted = set(source_ids)
+    chosen = [s for s in catalog.sources if s.id in wanted]
+    if not chosen:
+        raise FetchError("no sources to crawl: name some with --source ID, or use --all")
+    return chosen
+
+
+def _fetch_and_record(settings: Settings, due: list[Source], states: dict[str, SourceState],
+                      now: datetime, sessions: sessionmaker[Session],
+                      detect: Detect | None) -> tuple[list[SourceResult], bool]:
+    if not due:
+        return [], False
+    targets = tuple(_target(s, states.get(s.id)) for s in due)
+    with tempfile.TemporaryDirectory(prefix="regionwatch-crawl-") as tmp:
+        workdir = Path(tmp)
+        job = CrawlJob(targets=targets, output_dir=str(workdir), started_at=now,
+                       scrapy_settings=scrapy_settings(settings.fetch, log_level=_level()))
+        ended = run_child(job, workdir, timeout=settings.fetch.crawl_timeout)
+        _check(ended, workdir)
+        captures = _completed(dedupe(read_captures(workdir)), targets, ended, now)
+        with transaction(sessions) as session:
+            results = record_batch(session, captures, {s.id: s for s in due})
+            if detect is not None:
+                overrides = detect(session, results) or {}
+                results = [replace(r, outcome=overrides[r.source.id]) if r.source.id in overrides else r
+                           for r in results]
+    return results, ended.timed_out
+
+
+def _target(source: Source, state: SourceState | None) -> FetchTarget:
+    return FetchTarget(source_id=source.id, kind=source.kind, url=source.url,
+                       etag=state.etag if state else None,
+                       last_modified=state.last_modified if state else None)
+
+
+def _check(ended: ChildExit, workdir: Path) -> None:
+    """A crawl process that failed by itself and left nothing is a crawl that did not run."""
+    wrote = any(p.stat().st_size for p in workdir.glob(f"*{SUFFIX}"))
+    if not ended.timed_out and ended.returncode != 0 and not wrote:
+        raise FetchError(f"the crawl process failed (exit status {ended.returncode}): "
+                         "see its log above; nothing was fetched")
+
+
+def _completed(captures: Iterable[Capture], targets: Sequence[FetchTarget], ended: ChildExit,
+               now: datetime) -> Iterator[Capture]:
+    """The captures read, then one for every source the process left (``timeout`` if killed)."""
+    done: set[str] = set()
+    for capture in captures:
+        done.add(capture.source_id)
+        yield capture
+    if ended.timed_out:
+        outcome, reason = Outcome.TIMEOUT, "the crawl reached its time limit first"
+    else:  # a bug, not a bad page: the process ended without a word about this source
+        outcome = Outcome.CONNECT
+        reason = f"the crawl process (exit status {ended.returncode}) gave no result; see its log"
+    for target in targets:
+        if target.source_id not in done:
+            yield Capture(source_id=target.source_id, url=target.url, final_url=target.url,
+                          fetched_at=now + timedelta(seconds=ended.elapsed),
+                          elapsed=ended.elapsed, outcome=outcome, error=f"not fetched: {reason}")
+
+
+def _waiting(state: SourceState | None, now: datetime) -> bool:
+    return state is not None and state.next_due_at is not None and state.next_due_at > now
+
+
+def _deferred(source: Source, state: SourceState) -> SourceReport:
+    return SourceReport(source_id=source.id, kind=source.kind, outcome=Outcome.RATE_LIMITED,
+                        http_status=None, elapsed=0.0, not_before=state.next_due_at,
+                        error=f"not fetched: Retry-After until {state.next_due_at:%Y-%m-%d %H:%M}Z",
+                        fetched=False)
+
+
+def _level() -> str:
+    """Scrapy logs warnings and up, unless Regionwatch is debugging."""
+    return "DEBUG" if logging.getLogger("monitor").isEnabledFor(logging.DEBUG) else "WARNING"

@@ -1,0 +1,64 @@
+"""Judging a capture: settled failures, the quick-hash shortcut, normalised and feed comparisons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from monitor.detect.normalize import content_hash, normalize_text, quick_hash
+from monitor.fetch.assess import assess
+from monitor.types import Capture, Outcome, Source, SourceKind
+
+NOW = datetime(2025, 9, 4, tzinfo=UTC)
+PAGE = Source(id="p", kind=SourceKind.PAGE, url="http://x/", provider="x")
+FEED = Source(id="f", kind=SourceKind.FEED, url="http://x/feed", provider="x")
+BODY = b"<html><body><ul><li>Albania</li><li>Algeria</li></ul></body></html>"
+RSS = (b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
+       b"<item><title>One</title><link>http://x/1</link></item></channel></rss>")
+
+
+def cap(body: bytes, *, status: int = 200, outcome: Outcome | None = None,
+        content_type: str = "text/html") -> Capture:
+    return Capture(source_id="p", url="http://x/", final_url="http://x/", fetched_at=NOW,
+                   elapsed=0.0, status=status, body=body, outcome=outcome,
+                   headers={"content-type": content_type})
+
+
+def test_a_settled_failure_stays_and_its_body_is_hashed() -> None:
+    result = assess(cap(b"denied", status=403, outcome=Outcome.BLOCKED), PAGE,
+                    raw_hash=None, last_hash=None)
+    assert result.outcome is Outcome.BLOCKED and result.body_hash == quick_hash(b"denied")
+
+
+def test_first_content_is_changed_with_its_text() -> None:
+    result = assess(cap(BODY), PAGE, raw_hash=None, last_hash=None)
+    assert result.outcome is Outcome.CHANGED
+    assert result.text == "Albania\nAlgeria" and result.content_hash == content_hash(result.text)
+
+
+def test_same_bytes_are_unchanged_without_normalising() -> None:
+    result = assess(cap(BODY), PAGE, raw_hash=quick_hash(BODY), last_hash="anything")
+    assert result.outcome is Outcome.UNCHANGED and result.text is None
+
+
+def test_restyled_bytes_with_the_same_text_are_unchanged() -> None:
+    restyled = BODY.replace(b"<ul>", b"<ul class='new'>")
+    last = content_hash(normalize_text(BODY, content_type="text/html"))
+    assert assess(cap(restyled), PAGE, raw_hash=quick_hash(BODY), last_hash=last).outcome \
+        is Outcome.UNCHANGED
+
+
+def test_a_page_without_text_is_a_decode_failure() -> None:
+    result = assess(cap(b"<html><body><script>app()</script></body></html>"), PAGE,
+                    raw_hash=None, last_hash=None)
+    assert result.outcome is Outcome.DECODE
+
+
+def test_feeds_with_entries_are_read_and_without_them_fail() -> None:
+    good = assess(cap(RSS, content_type="application/rss+xml"), FEED, raw_hash=None, last_hash=None)
+    assert good.outcome is Outcome.CHANGED and [e.title for e in good.entries] == ["One"]
+    broken = RSS.replace(b"</channel></rss>", b"<item><title>Two &bogus; </item>")
+    kept = assess(cap(broken, content_type="application/rss+xml"), FEED, raw_hash=None,
+                  last_hash=None)
+    assert kept.outcome is Outcome.CHANGED and kept.bozo and len(kept.entries) >= 1
+    html = assess(cap(b"<html><body>News</body></html>"), FEED, raw_hash=None, last_hash=None)
+    assert html.outcome is Outcome.DECODE and html.error and "feed" in html.error

@@ -1,0 +1,45 @@
+"""The redirect guard: private addresses refused after a redirect from a public host."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from scrapy import Request
+
+from monitor.fetch.failures import RedirectRefusedError
+from monitor.fetch.middleware import STARTED_META, RedirectGuardMiddleware, is_private_host
+
+
+@pytest.mark.parametrize(("host", "private"), [
+    ("127.0.0.1", True), ("10.1.2.3", True), ("192.168.0.10", True), ("169.254.169.254", True),
+    ("::1", True), ("[::ffff:127.0.0.1]", True), ("localhost", True), ("100.64.0.1", True),
+    ("93.184.216.34", False), ("2606:4700::1111", False), ("docs.example.com", False),
+])
+def test_private_hosts(host: str, private: bool) -> None:
+    assert is_private_host(host) is private
+
+
+def guard(url: str, *, came_from: str | None, allow_private: bool = False) -> Request:
+    meta = {"redirect_urls": [came_from]} if came_from else {}
+    request = Request(url, meta=meta)
+    asyncio.run(RedirectGuardMiddleware(allow_private=allow_private).process_request(request))
+    return request
+
+
+def test_a_public_source_may_not_be_redirected_to_a_private_address() -> None:
+    with pytest.raises(RedirectRefusedError):
+        guard("http://169.254.169.254/latest/meta-data/", came_from="http://93.184.216.34/x")
+    with pytest.raises(RedirectRefusedError):
+        guard("http://localhost:8080/admin", came_from="https://93.184.216.34/")
+
+
+def test_allowed_when_configured_or_when_the_source_itself_is_private() -> None:
+    guard("http://127.0.0.1/", came_from="http://93.184.216.34/", allow_private=True)
+    guard("http://127.0.0.1/b", came_from="http://127.0.0.1/a")
+    guard("http://93.184.216.34/b", came_from="http://93.184.216.34/a")
+
+
+def test_first_requests_pass_and_are_stamped() -> None:
+    request = guard("http://127.0.0.1/", came_from=None)
+    assert isinstance(request.meta[STARTED_META], float)

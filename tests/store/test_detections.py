@@ -1,0 +1,77 @@
+"""Detection applied in the store: the guard, one change per real set change, as-of answers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.store.models import AlertRow, ChangeRow, SourceRow
+from tests.pages import CHALLENGE, FORTY, NAVIGATION, REDESIGN, page
+from tests.replay import SOURCE, T0, Replayer, codes_at
+
+
+def test_eight_step_replay_gives_exactly_one_availability_change(sessions: sessionmaker[Session]) -> None:
+    r = Replayer(sessions)
+    day = timedelta(days=1)
+    step2 = [n for n in FORTY if n not in ("Hong Kong", "Macao")] + ["Vietnam"]
+    restyled = page(list(reversed(step2)), item_class="item-v2")
+    r.observe(page(FORTY), T0)                                   # 1: baseline of 40
+    first = r.observe(page(step2), T0 + day)                     # 2: HK, MO out; VN in
+    r.observe(restyled, T0 + 2 * day)                            # 3: reorder and restyle only
+    # 4 (403 challenge) never reaches detection: it is a failed fetch
+    r.observe(CHALLENGE, T0 + 4 * day)                           # 5: 200 challenge page
+    r.observe(REDESIGN, T0 + 5 * day)                            # 6: the list is gone
+    r.observe(NAVIGATION, T0 + 6 * day)                          # 7: selector reads navigation
+    r.observe(restyled, T0 + 7 * day)                            # 8: back to 3
+    with sessions() as s:
+        kinds = dict(s.execute(select(ChangeRow.kind, func.count()).group_by(ChangeRow.kind)).all())
+        assert kinds.get("availability") == 1
+        change = s.scalars(select(ChangeRow).where(ChangeRow.kind == "availability")).one()
+        assert change.removed == ["HK", "MO"] and change.added == ["VN"]
+        assert [c.id for c in first] == [change.id]
+        alerts = s.scalars(select(AlertRow).where(AlertRow.change_id == change.id)).all()
+        assert [a.destination for a in alerts] == ["#ai-access"]
+        state = s.get(SourceRow, SOURCE.id)
+        assert state is not None and state.suspect_since is None and state.pending_codes is None
+    assert len(codes_at(sessions, T0 + timedelta(hours=12))) == 40
+    before, after = codes_at(sessions, T0 + timedelta(hours=23)), codes_at(sessions, T0 + day * 3)
+    assert {"HK", "MO"} <= before and "VN" not in before
+    assert not {"HK", "MO"} & after and "VN" in after and len(after) == 39
+    assert codes_at(sessions, T0 + 10 * day) == after
+
+
+def test_suspect_that_persists_raises_one_operator_alert(sessions: sessionmaker[Session]) -> None:
+    r = Replayer(sessions)
+    r.observe(page(FORTY), T0)
+    for i in range(1, 5):
+        assert all(c.kind == "operator" for c in r.observe(REDESIGN if i % 2 else NAVIGATION, T0 + timedelta(days=i)))
+    with sessions() as s:
+        ops = s.scalars(select(ChangeRow).where(ChangeRow.kind == "operator")).all()
+        assert len(ops) == 1 and "looks broken" in ops[0].title
+        assert s.scalar(select(func.count()).select_from(ChangeRow).where(ChangeRow.kind == "availability")) == 0
+        assert [a.destination for a in s.scalars(select(AlertRow))] == ["operator"]
+    assert len(codes_at(sessions, T0 + timedelta(days=9))) == 40
+
+
+def test_a_collapse_is_applied_only_when_confirmed(sessions: sessionmaker[Session]) -> None:
+    r = Replayer(sessions)
+    half = FORTY[:20]
+    r.observe(page(FORTY), T0)
+    assert r.observe(page(half), T0 + timedelta(days=1)) == []
+    assert len(codes_at(sessions, T0 + timedelta(days=1, hours=1))) == 40
+    r.last = None  # the crawl re-checks unchanged content while a claim is pending
+    confirmed = r.observe(page(half), T0 + timedelta(days=2))
+    assert [c.kind for c in confirmed] == ["availability"] and len(confirmed[0].removed) == 20
+    assert len(codes_at(sessions, T0 + timedelta(days=3))) == 20
+
+
+def test_cosmetic_edit_is_a_low_text_change_without_alert(sessions: sessionmaker[Session]) -> None:
+    r = Replayer(sessions)
+    r.observe(page(FORTY), T0)
+    changes = r.observe(page(FORTY, title="Supported countries and territories"), T0 + timedelta(days=1))
+    assert [(c.kind, c.severity) for c in changes] == [("text", 10)]
+    assert changes[0].diff is not None and changes[0].diff.get("lines")
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AlertRow)) == 0
