@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run demo test lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev,postgres]'
 	touch $@ $(VENV)/.installed-run
 
-## run: install, migrate the SQLite database and run the main job once
+## run: install, migrate the SQLite database and start the daemon (Ctrl-C stops it)
 run: $(VENV)/.installed-run
 	$(BIN)/regionwatch db upgrade
 	$(BIN)/regionwatch sources validate
-	$(BIN)/regionwatch sources list
+	$(BIN)/regionwatch run
+
+## demo: install and replay real events offline, end to end (no network, no configuration)
+demo: $(VENV)/.installed-run
+	$(BIN)/regionwatch demo
 
 ## test: install with dev extras, then ruff, mypy (strict) and pytest
 test: lint typecheck pytest
@@ -34,6 +38,15 @@ typecheck: $(VENV)/.installed-dev
 
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest
+
+## bench: regionwatch vs urlwatch 2.29 (N=1000, 3 rounds), as-of latency, change -> Slack latency
+## (BENCH_ARGS="--pages 1000 --pages 10000" for the large run; ASOF_ARGS="--rows 1000000" for the full as-of)
+BENCH_ARGS ?= --pages 1000 --rounds 3
+ASOF_ARGS ?= --quick
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/compare.py $(BENCH_ARGS)
+	$(BIN)/python bench/asof_bench.py $(ASOF_ARGS)
+	$(BIN)/python bench/slack_latency.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

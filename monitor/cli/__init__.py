@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from monitor.cli import crawl, db, extract, query, sources
+from monitor.cli import alerts, crawl, db, digest, extract, query, run, sources
 from monitor.cli.context import AppContext
 from monitor.config import DEFAULT_CONFIG_FILE, load_settings
 from monitor.errors import CatalogError, RegionwatchError
@@ -29,7 +29,10 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(sources.app, name="sources")
+app.add_typer(digest.app, name="digest")
+app.add_typer(alerts.app, name="alerts")
 app.command("crawl")(crawl.crawl)
+app.command("run")(run.run)
 app.command("extract")(extract.extract)
 app.command("reextract")(extract.reextract)
 app.command("availability")(query.availability)

@@ -1,0 +1,356 @@
+"""The dispatcher: claim due alerts (Slack, then e-mail), send them, mark them, exactly once.
+
+A row goes pending → sending (claimed with a lease, one row at a time) → sent with the Slack
+``ts``, each step its own short transaction. Just before the post the row is flagged *unsure*;
+an attempt that might repeat an earlier post (that one timed out after the request went out, got
+a 5xx, or its dispatcher died and the lease ran out) first searches the channel's history for
+the alert's dedup key in message metadata, and marks the row sent if it is there. Failures go
+back to pending with exponential backoff and jitter (or Slack's Retry-After); after
+``slack.max_attempts`` the row is dead and an error line is logged for the operator.
+
+E-mail rows (channel "email", one per address) follow the same rules: the same lease, backoff
+and ``slack.max_attempts`` (those settings govern the whole outbox), one message per row, all
+of a run on one SMTP connection. A mailbox cannot be searched, so an attempt after an ambiguous
+failure (the connection broke or timed out once the message was under way) sends again with the
+same Message-ID, derived from the dedup key, for the reader's client to fold; the row stays
+unsure until it is sent. A refusal (4xx or 5xx, RCPT included) is a failed attempt like any
+other. When the server cannot be reached or the connection breaks, that run's other e-mail
+alerts wait for the next call rather than each burning an attempt.
+
+Without Slack settings (or without ``smtp.host``) that channel's rows are not claimed: they wait
+in the outbox, one warning per call counts them, and they go out once configured.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import smtplib
+import socket
+import time
+import uuid
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.config import Settings, SlackSettings
+from monitor.errors import NotifyError
+from monitor.notify.alert_email import compose_alert, render_alert
+from monitor.notify.email import describe, smtp_connection, smtp_unconfigured
+from monitor.notify.render import Message, render
+from monitor.notify.routing import DEFAULT_DESTINATION, OPERATOR_DESTINATION
+from monitor.notify.slack import DeliveryError, Found, Sender, open_sender
+from monitor.store import outbox
+from monitor.store.engine import transaction
+from monitor.store.outbox import Claimed
+from monitor.types import Change
+
+log = logging.getLogger(__name__)
+CLOCK_SKEW = timedelta(minutes=10)  # history is searched from a little before the alert was made
+WAITING_LOGGED = 10
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DispatchReport:
+    """What one dispatch run did on one channel: Slack's counts, and the e-mail run's in ``email``."""
+
+    configured: bool
+    channel: str = "slack"
+    sent: int = 0
+    found: int = 0  # already in the channel from an earlier attempt: marked sent, not posted again
+    failed: int = 0
+    dead: int = 0
+    waiting: int = 0  # due, but the channel (or the destination's Slack channel) is not configured
+    lost: int = 0  # the lease ran out mid-send and another dispatcher took the row over
+    email: DispatchReport | None = None
+
+    def summary(self) -> str:
+        """One line for the log and the command line."""
+        found = f"{self.found} found already posted, " if self.channel == "slack" else ""
+        line = (f"{self.channel}: {self.sent} sent, {found}{self.failed} failed, {self.dead} dead, "
+                f"{self.waiting} waiting")
+        if self.lost:
+            line += f", {self.lost} taken over by another dispatcher"
+        if not self.configured:
+            line += " (Slack is not configured)" if self.channel == "slack" else " (SMTP is not configured)"
+        return line + (f"; {self.email.summary()}" if self.email is not None else "")
+
+
+def dispatch_due(sessions: sessionmaker[Session], settings: Settings, *, now: datetime, limit: int = 100,
+                 sender: Sender | None = None) -> DispatchReport:
+    """Send up to ``limit`` due alerts per channel; pass ``sender`` to keep Slack's pacing across calls."""
+    clock = _Clock(now)
+    report = _dispatch_slack(sessions, settings.slack, sender or open_sender(settings.slack), clock, limit)
+    report = replace(report, email=_dispatch_email(sessions, settings, clock, limit))
+    log.info("%s", report.summary())
+    return report
+
+
+def _dispatch_slack(sessions: sessionmaker[Session], settings: SlackSettings, sender: Sender | None,
+                    clock: _Clock, limit: int) -> DispatchReport:
+    skip = unresolved_destinations(settings, webhook=sender is not None and not sender.can_search)
+    with sessions() as session:
+        waiting = outbox.due(session, now=clock(), destinations=None if sender is None else skip)
+    if sender is None:
+        _log_waiting("slack", waiting,
+                     "Slack is not configured (set slack.token and slack.channel, or slack.webhook_url)")
+        return DispatchReport(configured=False, waiting=len(waiting))
+    _log_waiting("slack", waiting,
+                 "no channel for them (set slack.channel, and slack.operator_channel for operator alerts)")
+    report = _SlackRun(sessions, settings, clock, sender).run(limit, skip)
+    return replace(report, waiting=len(waiting))
+
+
+def _dispatch_email(sessions: sessionmaker[Session], settings: Settings, clock: _Clock,
+                    limit: int) -> DispatchReport:
+    problem = smtp_unconfigured(settings.smtp)
+    if problem is not None:
+        with sessions() as session:
+            waiting = outbox.due(session, now=clock(), channel="email")
+        _log_waiting("email", waiting, problem)
+        return DispatchReport(channel="email", configured=False, waiting=len(waiting))
+    return _EmailRun(sessions, settings, clock).run(limit)
+
+
+def resolve_channel(destination: str, settings: SlackSettings) -> str | None:
+    """The Slack channel of an outbox destination; None when its setting is missing."""
+    if destination == DEFAULT_DESTINATION:
+        return settings.channel
+    if destination == OPERATOR_DESTINATION:
+        return settings.operator_channel or settings.channel
+    return destination
+
+
+def unresolved_destinations(settings: SlackSettings, *, webhook: bool = False) -> tuple[str, ...]:
+    """Destinations that have no channel yet (a webhook posts every destination to its own)."""
+    if webhook:
+        return ()
+    return tuple(d for d in (DEFAULT_DESTINATION, OPERATOR_DESTINATION) if resolve_channel(d, settings) is None)
+
+
+def backoff(attempts: int, *, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Seconds before the next attempt: base·2^(n-1) capped, then jittered into its upper half."""
+    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    return (rng or random).uniform(delay / 2, delay)
+
+
+def owner_id() -> str:
+    """Who holds a lease: host, process and a random suffix."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class _Clock:
+    """The caller's ``now``, moved on by the time this run has taken (leases stay honest)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.start, self.t0 = now, time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.t0)
+
+
+class _LeaseLostError(Exception):
+    """Another dispatcher owns the row now: leave it alone."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Done:
+    """A delivered alert, as marked and logged."""
+
+    to: str
+    note: str  # "ts 1720504800.000100" or "Message-ID <...>"
+    ts: str | None = None
+    found: bool = False
+
+
+class _Run:
+    """One run over one channel's due rows under one lease owner: claim, attempt, mark."""
+
+    channel = "slack"
+
+    def __init__(self, sessions: sessionmaker[Session], settings: SlackSettings, clock: _Clock) -> None:
+        self.sessions, self.settings, self.clock = sessions, settings, clock
+        self.lease = timedelta(seconds=settings.lease)
+        self.owner = owner_id()
+        self.counts = {"sent": 0, "found": 0, "failed": 0, "dead": 0, "lost": 0}
+        self.stopped = False  # the channel as a whole failed: the other rows wait for the next call
+
+    def run(self, limit: int, skip: tuple[str, ...] = ()) -> DispatchReport:
+        tried: list[int] = []  # one attempt per alert and run, however short the backoff
+        while len(tried) < limit and not self.stopped:
+            with transaction(self.sessions) as session:
+                claimed = outbox.claim_due(session, owner=self.owner, now=self.clock(), lease=self.lease, limit=1,
+                                           channel=self.channel, skip_ids=tried, skip_destinations=skip)
+            if not claimed:
+                break
+            tried.append(claimed[0].id)
+            self.counts[self.deliver(claimed[0])] += 1
+        c = self.counts
+        return DispatchReport(configured=True, channel=self.channel, sent=c["sent"], found=c["found"],
+                              failed=c["failed"], dead=c["dead"], lost=c["lost"])
+
+    def deliver(self, alert: Claimed) -> str:
+        """One row, start to finish; returns which count it adds to."""
+        try:
+            done = self.attempt(alert)
+        except _LeaseLostError:
+            log.warning("alert %d: lease lost to another dispatcher; left to it", alert.id)
+            return "lost"
+        except DeliveryError as exc:
+            return self._failed(alert, exc)
+        except Exception as exc:  # one broken alert must not stop the others; the row records it
+            log.exception("alert %d: unexpected error while sending", alert.id)
+            return self._failed(alert, DeliveryError(f"internal error: {exc!r}", unsure=True))
+        with transaction(self.sessions) as session:
+            marked = outbox.mark_sent(session, alert, owner=self.owner, ts=done.ts, now=self.clock())
+        if not marked:
+            log.warning("alert %d: sent (%s) but the lease was lost meanwhile", alert.id, done.note)
+            return "lost"
+        log.info("alert %d sent to %s (%s)%s", alert.id, done.to, done.note,
+                 " [found in history]" if done.found else "")
+        return "found" if done.found else "sent"
+
+    def attempt(self, alert: Claimed) -> _Done:
+        """Send one claimed row; DeliveryError when it failed."""
+        raise NotImplementedError
+
+    def _renew(self, alert: Claimed) -> None:
+        """Flag the row unsure and renew its lease just before sending; _LeaseLostError if it is not ours."""
+        with transaction(self.sessions) as session:
+            if not outbox.mark_unsure(session, alert, owner=self.owner, lease_until=self.clock() + self.lease):
+                raise _LeaseLostError
+
+    def _failed(self, alert: Claimed, exc: DeliveryError) -> str:
+        if exc.permanent or alert.attempts >= self.settings.max_attempts:
+            with transaction(self.sessions) as session:
+                outbox.mark_dead(session, alert, owner=self.owner, error=str(exc), unsure=exc.unsure)
+            log.error("OPERATOR: alert %d to %s is dead (attempt %d of %d): %s; fix it, then run "
+                      "'regionwatch alerts retry %d'", alert.id, alert.destination, alert.attempts,
+                      self.settings.max_attempts, exc, alert.id)
+            return "dead"
+        delay = backoff(alert.attempts, base=self.settings.backoff, cap=self.settings.backoff_max)
+        delay = max(delay, exc.retry_after or 0.0)
+        with transaction(self.sessions) as session:
+            outbox.mark_failed(session, alert, owner=self.owner, error=str(exc), unsure=exc.unsure,
+                               next_attempt_at=self.clock() + timedelta(seconds=delay))
+        log.warning("alert %d to %s failed (attempt %d of %d), next in %.0fs: %s", alert.id, alert.destination,
+                    alert.attempts, self.settings.max_attempts, delay, exc)
+        return "failed"
+
+    def _change(self, alert: Claimed) -> tuple[Change | None, datetime | None]:
+        with self.sessions() as session:
+            loaded = outbox.load_change(session, alert.change_id)
+        return loaded if loaded is not None else (None, None)
+
+
+class _SlackRun(_Run):
+    """Slack rows: post (or find the earlier post), then the thread replies."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: SlackSettings, clock: _Clock,
+                 sender: Sender) -> None:
+        super().__init__(sessions, settings, clock)
+        self.sender = sender
+
+    def attempt(self, alert: Claimed) -> _Done:
+        channel = resolve_channel(alert.destination, self.settings) or alert.destination
+        change, detected_at = self._change(alert)
+        message = render(change, dedup_key=alert.dedup_key, detected_at=detected_at,
+                         fallback=str(alert.payload.get("text") or ""))
+        found = self._find(alert, channel) if alert.unsure else None
+        ts: str | None
+        if found is not None:
+            ts, done = found.ts, found.reply_count
+        else:
+            self._renew(alert)
+            ts, done = self.sender.post(channel, message).ts, 0
+        self._replies(channel, message, ts, done)
+        return _Done(to=channel, note=f"ts {ts}", ts=ts, found=found is not None)
+
+    def _replies(self, channel: str, message: Message, ts: str | None, done: int) -> None:
+        try:
+            for reply in message.replies[done:]:
+                self.sender.post(channel, reply, thread_ts=ts)
+        except DeliveryError as exc:  # the message is out: the next attempt finds it and adds the rest
+            raise DeliveryError(f"thread reply: {exc}", unsure=True, retry_after=exc.retry_after) from exc
+
+    def _find(self, alert: Claimed, channel: str) -> Found | None:
+        if not self.sender.can_search:
+            log.warning("alert %d may already be in %s, and a webhook cannot look: posting again", alert.id, channel)
+            return None
+        try:
+            return self.sender.find(channel, alert.dedup_key, oldest=alert.created_at - CLOCK_SKEW)
+        except DeliveryError as exc:  # not knowing is no licence to post twice: keep the row unsure
+            raise DeliveryError(f"checking for an earlier post: {exc}", unsure=True,
+                                retry_after=exc.retry_after) from exc
+
+
+class _EmailRun(_Run):
+    """E-mail rows: one message to each row's address, all on one SMTP connection per run."""
+
+    channel = "email"
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: _Clock) -> None:
+        super().__init__(sessions, settings.slack, clock)
+        self.smtp = settings.smtp
+        self.connections = ExitStack()
+        self.client: smtplib.SMTP | None = None
+
+    def run(self, limit: int, skip: tuple[str, ...] = ()) -> DispatchReport:
+        with self.connections:  # QUIT once, at the end of the run
+            return super().run(limit, skip)
+
+    def attempt(self, alert: Claimed) -> _Done:
+        try:
+            message = self._message(alert)
+            client = self._connect()
+            self._renew(alert)
+            if alert.unsure:
+                log.warning("alert %d may already have reached %s: sending again with the same Message-ID",
+                            alert.id, alert.destination)
+            self._send(client, message, alert.destination)
+        except DeliveryError as exc:  # a mailbox cannot be searched: once unsure, unsure until sent
+            if alert.unsure and not exc.unsure:
+                raise DeliveryError(str(exc), unsure=True) from exc
+            raise
+        return _Done(to=alert.destination, note=f"Message-ID {message['Message-ID']}")
+
+    def _message(self, alert: Claimed) -> EmailMessage:
+        change, detected_at = self._change(alert)
+        mail = render_alert(change, dedup_key=alert.dedup_key, detected_at=detected_at,
+                            fallback=str(alert.payload.get("text") or ""))
+        return compose_alert(mail, sender=self.smtp.sender, to=alert.destination, dedup_key=alert.dedup_key,
+                             now=self.clock())
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.client is None:
+            try:
+                self.client = self.connections.enter_context(smtp_connection(self.smtp))
+            except NotifyError as exc:  # nothing was sent; nor can the other rows be
+                self.stopped = True
+                raise DeliveryError(str(exc)) from exc
+        return self.client
+
+    def _send(self, client: smtplib.SMTP, message: EmailMessage, address: str) -> None:
+        where = f"SMTP server {self.smtp.host}:{self.smtp.port}"
+        try:
+            client.send_message(message, to_addrs=[address])
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:  # a refusal: not sent
+            self.stopped = client.sock is None  # a 421 closes the connection
+            raise DeliveryError(f"{where}: {describe(exc, self.smtp)}") from exc
+        except OSError as exc:  # the connection broke or timed out mid-message: it may have been accepted
+            self.stopped = True
+            raise DeliveryError(f"{where}: {describe(exc, self.smtp)}", unsure=True) from exc
+
+
+def _log_waiting(channel: str, waiting: list[outbox.Waiting], why: str) -> None:
+    if not waiting:
+        return
+    log.warning("%s: %d alerts wait in the outbox: %s", channel, len(waiting), why)
+    for alert in waiting[:WAITING_LOGGED]:
+        log.info("waiting alert %d to %s: %s", alert.id, alert.destination, alert.title)
+    if len(waiting) > WAITING_LOGGED:
+        log.info("... and %d more: regionwatch alerts list --status pending", len(waiting) - WAITING_LOGGED)

@@ -1,0 +1,125 @@
+"""The daemon: sources crawled on their cadence, the outbox dispatched, the digest on its cron.
+
+APScheduler 3.11 runs three jobs in a small thread pool, so alerts keep flowing while a crawl
+runs. Every job catches failures at its boundary and logs them; the next run tries again
+(the engine's pre-ping reconnects after a database restart). SIGTERM and SIGINT stop the
+scheduler after the running jobs finish their transactions.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
+
+from monitor.config import Settings
+from monitor.cycle import check
+from monitor.notify.dispatch import dispatch_due
+from monitor.notify.email import send_due_digest
+from monitor.notify.slack import open_sender
+from monitor.schedule.due import due_sources
+from monitor.schedule.lock import daemon_lock
+from monitor.schedule.triggers import digest_trigger, time_zone
+from monitor.store.engine import session_factory
+from monitor.store.schedule import fetch_times
+from monitor.types import Catalog
+
+log = logging.getLogger(__name__)
+DISPATCH_EVERY = 5.0
+MISFIRE_GRACE = 3600
+
+
+class Daemon:
+    """The jobs of ``regionwatch run``, callable one by one (``--once``) or on a schedule."""
+
+    def __init__(self, settings: Settings, catalog: Catalog, engine: Engine, *,
+                 clock: Callable[[], datetime]) -> None:
+        self.settings, self.catalog, self.engine, self.clock = settings, catalog, engine, clock
+        self.sessions = session_factory(engine)
+        self.sender = open_sender(settings.slack)
+        self._dispatching = threading.Lock()
+
+    def crawl_due(self) -> int:
+        """Crawl, as one batch, every source whose cadence has come round; returns how many."""
+        now = self.clock()
+        with self.sessions() as session:
+            due = due_sources(self.catalog, fetch_times(session), now)
+        if due:
+            check(self.settings, self.catalog, due, now=now, sessions=self.sessions)
+            self.dispatch()  # a change found now is on Slack within seconds, not at the next tick
+        return len(due)
+
+    def dispatch(self) -> None:
+        with self._dispatching:  # the crawl job and the dispatch job never send side by side
+            dispatch_due(self.sessions, self.settings, now=self.clock(), sender=self.sender)
+
+    def digest(self) -> None:
+        result = send_due_digest(self.sessions, self.settings, self.catalog, now=self.clock())
+        log.info("digest %s: %s", result.period, result.status)
+
+    def once(self) -> None:
+        """One full cycle: crawl what is due, detect, dispatch, and the digest if one is owed."""
+        self.crawl_due()
+        self.dispatch()
+        self.digest()
+
+    def run_forever(self, *, tick: float) -> None:
+        """Until SIGTERM or SIGINT."""
+        scheduler = self._scheduler(tick)
+        stop = _stopper(scheduler)
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        log.info("daemon: %d sources, crawl check every %.0fs, dispatch every %.0fs, digest %r (%s)",
+                 len(self.catalog.sources), tick, DISPATCH_EVERY, self.settings.digest.cron, self.settings.timezone)
+        try:
+            scheduler.start()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        log.info("daemon: stopped")
+
+    def _scheduler(self, tick: float) -> BlockingScheduler:
+        zone = time_zone(self.settings.timezone)
+        scheduler = BlockingScheduler(
+            timezone=zone, executors={"default": ThreadPoolExecutor(3)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
+        )
+        now = self.clock()
+        scheduler.add_job(_guarded(self.crawl_due), IntervalTrigger(seconds=tick), id="crawl", next_run_time=now)
+        scheduler.add_job(_guarded(self.dispatch), IntervalTrigger(seconds=DISPATCH_EVERY), id="dispatch",
+                          next_run_time=now)
+        scheduler.add_job(_guarded(self.digest), digest_trigger(self.settings.digest.cron, self.settings.timezone),
+                          id="digest")
+        scheduler.add_job(_guarded(self.digest), id="digest-catch-up", next_run_time=now)  # missed while down
+        return scheduler
+
+
+def _guarded(job: Callable[[], object]) -> Callable[[], None]:
+    """The job boundary: a failure is logged and the schedule goes on."""
+
+    def run() -> None:
+        try:
+            job()
+        except Exception:  # the job boundary: recorded here, retried at the next run
+            log.exception("job %s failed; it runs again on schedule", getattr(job, "__name__", job))
+
+    run.__name__ = getattr(job, "__name__", "job")
+    return run
+
+
+def _stopper(scheduler: BlockingScheduler) -> Callable[[int, FrameType | None], None]:
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("daemon: %s received, finishing running jobs", signal.Signals(signum).name)
+        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+
+    return stop
+
+
+__all__ = ["Daemon", "daemon_lock"]
