@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from monitor.cli import alerts, crawl, db, digest, extract, query, run, sources
+from monitor.cli import alerts, crawl, db, digest, extract, history, query, run, serve, sources
 from monitor.cli.context import AppContext
 from monitor.config import DEFAULT_CONFIG_FILE, load_settings
 from monitor.errors import CatalogError, RegionwatchError
@@ -37,6 +37,9 @@ app.command("extract")(extract.extract)
 app.command("reextract")(extract.reextract)
 app.command("availability")(query.availability)
 app.command("changes")(query.changes)
+app.command("history")(history.history)
+app.command("diff")(history.diff)
+app.command("serve")(serve.serve)
 
 log = logging.getLogger("monitor")
 

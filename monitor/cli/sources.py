@@ -9,6 +9,7 @@ import typer
 
 from monitor.cli.context import AppContext
 from monitor.cli.output import Format, emit
+from monitor.query import sources as source_queries
 from monitor.sources.catalog import load_catalog
 from monitor.timeutil import format_duration
 
@@ -43,3 +44,17 @@ def validate(
     state: AppContext = ctx.obj
     catalog = load_catalog(file) if file is not None else state.catalog
     typer.echo(f"ok: {len(catalog.sources)} sources, {len(catalog.routes)} routes in {catalog.origin}")
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    provider: Annotated[str | None, typer.Option("--provider", "-p", help="provider slug, e.g. openai")] = None,
+    fmt: FormatOption = Format.TABLE,
+) -> None:
+    """Per source: last outcome, consecutive failures, suspect state, last change."""
+    state: AppContext = ctx.obj
+    rows = source_queries.status(state.sessions(), provider=provider)
+    columns = ["provider", "id", "health", "last_outcome", "last_fetch_at", "consecutive_failures",
+               "suspect_reason", "last_change_id", "last_change_at", "last_change_title"]
+    emit(rows, columns, fmt, title="Source health")

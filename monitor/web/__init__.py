@@ -1,0 +1,1 @@
+"""The read-only web view: server-rendered pages, a JSON API, an Atom feed (regionwatch serve)."""

@@ -1,0 +1,171 @@
+"""The JSON API, the feed and the guards, over real HTTP to uvicorn on loopback (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import feedparser
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.config import Settings
+from monitor.query import history
+from monitor.store.changes import record_change
+from monitor.store.engine import transaction
+from monitor.types import Change, ChangeKind
+from monitor.web.app import create_app
+from monitor.web.context import WebContext
+from tests.web.scenario import NOW, replay_story
+from tests.web.server import serving
+
+API_PATHS = ["/api/availability", "/api/history", "/api/changes", "/api/changes/1", "/api/sources", "/openapi.json"]
+
+
+@pytest.fixture
+def story(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    replay_story(sessions)
+    return sessions
+
+
+@pytest.fixture
+def base(db_url: str, story: sessionmaker[Session]) -> Iterator[str]:
+    with serving(create_app(Settings(database_url=db_url), clock=lambda: NOW)) as url:
+        yield url
+
+
+def _json(rows: Any) -> Any:
+    """What ``--format json`` prints for the same rows."""
+    return json.loads(json.dumps(rows, default=lambda v: v.isoformat()))
+
+
+def test_availability_mirrors_the_command(base: str, story: sessionmaker[Session]) -> None:
+    vn = httpx.get(f"{base}/api/availability", params={"country": "VN"})
+    assert vn.status_code == 200 and vn.headers["content-type"] == "application/json"
+    assert vn.json() == _json(history.availability(story, at=NOW, country="VN"))
+    assert [r["country"] for r in vn.json()] == ["VN"] and vn.json()[0]["valid_to"] is None
+    before = httpx.get(f"{base}/api/availability", params={"country": "香港", "as_of": "2024-07-08"}).json()
+    assert [(r["provider"], r["country"], r["valid_to"]) for r in before] == [("acme", "HK", "2024-07-09T00:00:00+00:00")]
+    assert httpx.get(f"{base}/api/availability", params={"country": "HK", "as_of": "2024-07-10"}).json() == []
+    assert len(httpx.get(f"{base}/api/availability", params={"provider": "acme", "product": "api"}).json()) == 39
+
+
+def test_history_changes_and_sources(base: str, story: sessionmaker[Session]) -> None:
+    (hk,) = httpx.get(f"{base}/api/history", params={"country": "Hong Kong"}).json()
+    assert hk["valid_to"].startswith("2024-07-09") and hk["closed_by_change_id"] is not None
+    assert httpx.get(f"{base}/api/history").json() == _json(history.intervals(story))
+    (change,) = httpx.get(f"{base}/api/changes", params={"since": "2024-07-01", "kind": "availability"}).json()
+    assert change["removed"] == ["HK", "MO"] and change["added"] == ["VN"]
+    assert httpx.get(f"{base}/api/changes", params={"since": "7d"}).json() == []  # 7 days before NOW
+    assert len(httpx.get(f"{base}/api/changes", params={"limit": "1"}).json()) == 1
+    detail = httpx.get(f"{base}/api/changes/{change['id']}").json()
+    assert "+Vietnam" in detail["diff"]["lines"] and detail["names"]["MO"].startswith("Macao")
+    (source,) = httpx.get(f"{base}/api/sources").json()
+    assert source["id"] == "acme-api" and source["last_change_id"] == change["id"]
+
+
+def test_bad_parameters_are_400_with_the_reason(base: str) -> None:
+    cases = {
+        "/api/availability?as_of=yesterday-ish": "bad date",
+        "/api/availability?country=Korea": "ambiguous",
+        "/api/history?country=Atlantis": "unknown country",
+        "/api/changes?kind=rumour": "unknown kind",
+        "/api/changes?limit=0": "limit",
+    }
+    for path, reason in cases.items():
+        response = httpx.get(base + path)
+        assert response.status_code == 400, path
+        assert reason in response.json()["error"], path
+    missing = httpx.get(f"{base}/api/changes/999")
+    assert missing.status_code == 404 and missing.json() == {"error": "no change 999"}
+
+
+def test_writes_are_refused_everywhere(base: str) -> None:
+    with httpx.Client(base_url=base) as client:
+        for path in [*API_PATHS, "/", "/feed.xml", "/change/1", "/static/style.css", "/no/such/path"]:
+            for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
+                response = client.request(method, path, content=b"{}")
+                assert response.status_code == 405, (method, path)
+                assert response.headers["allow"] == "GET, HEAD"
+        assert client.head("/api/sources").status_code == 200
+
+
+def test_the_database_is_opened_read_only(db_url: str, story: sessionmaker[Session]) -> None:
+    app = create_app(Settings(database_url=db_url))
+    web: WebContext = app.state.web
+    with web.sessions() as session, pytest.raises(DBAPIError, match=r"(?i)read.?only"):
+        session.execute(text("CREATE TABLE intruder (x INTEGER)"))
+    with web.sessions() as session:
+        assert session.execute(text("SELECT count(*) FROM availability")).scalar_one() == 41
+    web.sessions.kw["bind"].dispose()
+
+
+def test_openapi_describes_every_api_route(base: str) -> None:
+    doc = httpx.get(f"{base}/openapi.json").json()
+    assert doc["openapi"].startswith("3.1") and doc["servers"] == [{"url": base}]
+    assert set(doc["paths"]) == {p for p in API_PATHS if p.startswith("/api/") and p != "/api/changes/1"} | {
+        "/api/changes/{change_id}"}
+    for path, item in doc["paths"].items():
+        assert list(item) == ["get"]
+        response = httpx.get(base + path.replace("{change_id}", "1"))
+        assert response.status_code == 200, path
+        expected = item["get"]["responses"]["200"]["content"]["application/json"]["schema"]["type"]
+        assert isinstance(response.json(), list if expected == "array" else dict), path
+
+
+def test_bearer_token(db_url: str, story: sessionmaker[Session]) -> None:
+    settings = Settings(database_url=db_url, web={"token": "s3cret-token"})
+    with serving(create_app(settings, clock=lambda: NOW)) as url:
+        assert httpx.get(f"{url}/api/sources").status_code == 401
+        assert httpx.get(f"{url}/").headers["www-authenticate"] == "Bearer"
+        assert httpx.get(f"{url}/api/sources", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        good = {"Authorization": "Bearer s3cret-token"}
+        assert httpx.get(f"{url}/api/sources", headers=good).status_code == 200
+        assert httpx.get(f"{url}/", headers=good).status_code == 200
+        assert httpx.post(f"{url}/api/sources", headers=good).status_code == 405
+
+
+def test_feed_is_atom(base: str) -> None:
+    response = httpx.get(f"{base}/feed.xml")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/atom+xml")
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo and feed.version == "atom10"
+    (entry,) = feed.entries
+    assert entry.title == "acme api: 2 removed, 1 added" and entry.link.startswith(f"{base}/change/")
+    assert "removed HK (Hong Kong" in entry.summary and "added VN (Vietnam)" in entry.summary
+
+
+def test_untrusted_text_is_escaped_and_only_http_links(db_url: str, story: sessionmaker[Session]) -> None:
+    hostile = Change(kind=ChangeKind.TEXT, source_id="acme-api", provider="acme", product="api",
+                     title='<script>alert("t")</script> & co', url="javascript:alert(1)",
+                     diff={"lines": "-<b>old</b>\n+<img src=x onerror=alert(2)>",
+                           "words": [[-1, "<i>gone</i>"], [1, "<img src=y onerror=alert(3)>"]]})
+    with transaction(story) as s:
+        change_id = record_change(s, hostile, routes=(), detected_at=NOW).id
+    with serving(create_app(Settings(database_url=db_url), clock=lambda: NOW)) as url:
+        pages = [httpx.get(f"{url}{p}").text for p in (f"/change/{change_id}", "/", "/provider/acme", "/feed.xml")]
+    for page in pages:
+        assert "<script>alert" not in page and "<img src=" not in page and 'href="javascript:' not in page
+    change_page = pages[0]
+    assert "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt; &amp; co" in change_page
+    assert "<del>&lt;i&gt;gone&lt;/i&gt;</del>" in change_page
+    assert "<li>javascript:alert(1)</li>" in change_page  # shown as text, never as a link
+    assert 'href="https://acme.example/countries"' in pages[2]  # http(s) URLs are links
+
+
+def test_pages_answer_and_carry_security_headers(base: str) -> None:
+    for path in ("/", "/map/acme/api", "/country/VN", "/provider/acme", "/change/1", "/static/style.css"):
+        response = httpx.get(base + path)
+        assert response.status_code == 200, path
+        assert "default-src 'none'" in response.headers["content-security-policy"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+    named = httpx.get(f"{base}/country/Hong Kong", follow_redirects=False)
+    assert named.status_code == 307 and named.headers["location"].endswith("/country/HK")
+    for path, status in {"/country/Atlantis": 404, "/provider/nobody": 404, "/change/999": 404,
+                         "/nope": 404, "/?as_of=soon": 400}.items():
+        response = httpx.get(base + path)
+        assert response.status_code == status and "text/html" in response.headers["content-type"], path

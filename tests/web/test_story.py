@@ -1,0 +1,57 @@
+"""Done when: after acme drops HK and MO and adds VN, every view tells the same story.
+
+The command line (availability before and after, history of HK), the web overview, the country
+pages and the JSON API agree, on SQLite and PostgreSQL; and the API refuses to be written to.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import lxml.html
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.config import Settings
+from monitor.web.app import create_app
+from tests.cli.helpers import run_cli
+from tests.replay import CATALOG_TOML
+from tests.web.scenario import AFTER, BEFORE, NOW, replay_story
+from tests.web.server import serving
+
+
+def test_every_view_tells_the_same_story(tmp_path: Path, db_url: str, sessions: sessionmaker[Session]) -> None:
+    replay_story(sessions)
+    catalog = tmp_path / "sources.toml"
+    catalog.write_text(CATALOG_TOML)
+    env = {"REGIONWATCH_DATABASE_URL": db_url, "REGIONWATCH_SOURCES": str(catalog)}
+
+    def cli(*args: str) -> list[dict[str, object]]:
+        result = run_cli(*args, "--format", "json", cwd=tmp_path, env=env)
+        assert result.returncode == 0, result.stderr
+        rows: list[dict[str, object]] = json.loads(result.stdout)
+        return rows
+
+    before = {r["country"] for r in cli("availability", "--as-of", BEFORE, "--provider", "acme")}
+    after = {r["country"] for r in cli("availability", "--as-of", AFTER, "--provider", "acme")}
+    assert before - after == {"HK", "MO"} and after - before == {"VN"}
+    (hk,) = cli("history", "--country", "HK")
+    assert str(hk["valid_to"]).startswith("2024-07-09") and str(hk["ended_by"]).startswith("change ")
+
+    with serving(create_app(Settings(database_url=db_url), clock=lambda: NOW)) as base:
+        overview = lxml.html.fromstring(httpx.get(f"{base}/").text)
+        (cell,) = overview.xpath('//tr[@data-provider="acme"]/td[@data-product="api"]')
+        assert cell.get("data-count") == str(len(after))
+        then = lxml.html.fromstring(httpx.get(f"{base}/", params={"as_of": BEFORE}).text)
+        assert then.xpath('//tr[@data-provider="acme"]/td[@data-product="api"]')[0].get("data-count") == str(
+            len(before))
+        hk_page = lxml.html.fromstring(httpx.get(f"{base}/country/HK").text)
+        assert hk_page.xpath('//p[@id="serving"]') and not hk_page.xpath('//ul[@id="serving"]')
+        vn_page = lxml.html.fromstring(httpx.get(f"{base}/country/VN").text)
+        assert [li.get("data-provider") for li in vn_page.xpath('//ul[@id="serving"]/li')] == ["acme"]
+        api = httpx.get(f"{base}/api/availability", params={"country": "VN"}).json()
+        assert [(r["provider"], r["product"], r["country"]) for r in api] == [("acme", "api", "VN")]
+        assert api == cli("availability", "--country", "VN", "--as-of", NOW.isoformat())
+        for path in ("/api/availability", "/api/history", "/api/changes", "/api/sources"):
+            assert httpx.post(f"{base}{path}", json={"country": "HK"}).status_code == 405
