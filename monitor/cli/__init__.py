@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from monitor.cli import alerts, crawl, db, digest, extract, history, query, run, serve, sources
+from monitor.cli import alerts, crawl, db, demo, digest, extract, history, query, run, serve, sources
 from monitor.cli.context import AppContext
 from monitor.config import DEFAULT_CONFIG_FILE, load_settings
 from monitor.errors import CatalogError, RegionwatchError
@@ -40,6 +40,7 @@ app.command("changes")(query.changes)
 app.command("history")(history.history)
 app.command("diff")(history.diff)
 app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
 
 log = logging.getLogger("monitor")
 

@@ -1,0 +1,1 @@
+"""``regionwatch demo``: real events replayed offline through the whole pipeline, on loopback."""
