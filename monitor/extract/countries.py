@@ -88,7 +88,7 @@ def normalize_names(names: Iterable[str]) -> Claim:
     """A page's list of names to a Claim; split bullets joined, unreadable names reported."""
     items = list(names)
     matches = [_quiet(item) for item in items]
-    keys = [_key(_clean(item)) for item in items]
+    keys = [_item_key(item) for item in items]
     for i in range(len(items)):
         if matches[i] is None:
             _pair(items, keys, matches, i)
@@ -218,8 +218,9 @@ def _pair(items: list[str], keys: list[str], matches: list[CountryMatch | None],
                 return
 
 
+@functools.lru_cache(maxsize=16384)
 def _quiet(name: str) -> CountryMatch | None:
-    """normalize_country, with ambiguous names counted as unmapped."""
+    """normalize_country, with ambiguous names counted as unmapped (memoised: pages repeat names)."""
     try:
         return normalize_country(name)
     except AmbiguousCountryError:
@@ -287,6 +288,12 @@ def _fold(word: str) -> str:
         folded = unicodedata.normalize("NFC", bare).casefold()
     folded = _POSSESSIVE.sub("", folded).translate(_DROP)
     return _ABBREVIATIONS.get(folded, folded)
+
+
+@functools.lru_cache(maxsize=16384)
+def _item_key(item: str) -> str:
+    """The comparison key of a list item as written (memoised)."""
+    return _key(_clean(item))
 
 
 def _key(text: str) -> str:
