@@ -9,7 +9,6 @@ import typer
 
 from monitor.cli.context import AppContext
 from monitor.cli.output import Format, emit
-from monitor.notify.dispatch import dispatch_due
 from monitor.store import outbox
 from monitor.store.engine import transaction
 from monitor.store.models import AlertRow, ChangeRow
@@ -52,6 +51,8 @@ def dispatch(
 ) -> None:
     """Send the due Slack and e-mail alerts now (the daemon does this every few seconds)."""
     state: AppContext = ctx.obj
+    from monitor.notify.dispatch import dispatch_due  # slack-sdk and Jinja2 load only when sending
+
     report = dispatch_due(state.sessions(), state.settings, now=utcnow(), limit=limit)
     typer.echo(report.summary())
 

@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 
 from monitor.cli.context import AppContext
-from monitor.demo.runner import run_demo
 from monitor.errors import RegionwatchError
 
 DEFAULT_OUT = Path("regionwatch-demo-digest.html")
@@ -28,6 +27,8 @@ def demo(
     if not state.debug:  # the demo narrates; the pipeline's own log lines would only repeat it
         logging.getLogger("monitor").setLevel(logging.ERROR)
     console = Console(highlight=False)
+    from monitor.demo.runner import run_demo  # the whole pipeline loads only for the demo
+
     result = run_demo(console, out=out, keep_db=keep_db)
     console.print()
     console.rule("[bold]Done", align="left")

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from monitor.cli.context import AppContext
-from monitor.schedule.daemon import Daemon
 from monitor.schedule.lock import daemon_lock
 from monitor.timeutil import utcnow
 
@@ -21,6 +20,8 @@ def run(
     state: AppContext = ctx.obj
     state.sessions()  # refuses a database that is not migrated
     with daemon_lock(state.engine):
+        from monitor.schedule.daemon import Daemon  # the scheduler and senders load only here
+
         daemon = Daemon(state.settings, state.catalog, state.engine, clock=utcnow)
         if once:
             daemon.once()
