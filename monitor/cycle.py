@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.config import Settings
 from monitor.fetch.crawl import Detect, run_crawl
 from monitor.fetch.records import CrawlReport, SourceResult
-from monitor.store.detections import fetch_outcome, observe_changed, observe_news, recheck_pending
+from monitor.store.detections import (
+    fetch_outcome,
+    note_failing,
+    observe_changed,
+    observe_news,
+    recheck_pending,
+)
 from monitor.types import Catalog, Outcome, SourceKind
 
 log = logging.getLogger(__name__)
@@ -44,6 +50,8 @@ def detector(catalog: Catalog) -> Detect:
 
 def _detect_one(session: Session, catalog: Catalog, result: SourceResult) -> list[object]:
     source = result.source
+    if not result.outcome.ok:
+        return list(note_failing(session, source, now=result.fetched_at, routes=catalog.routes))
     if source.kind is SourceKind.FEED:
         ids = (*result.new_items, *result.edited_items)
         return list(observe_news(session, source, ids, now=result.fetched_at, routes=catalog.routes))

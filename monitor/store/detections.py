@@ -362,3 +362,27 @@ def fetch_outcome(session: Session, fetch_id: int) -> str | None:
     """A fetch row's outcome as it stands in this transaction (detection may have held it)."""
     fetch = session.get(FetchRow, fetch_id)
     return fetch.outcome if fetch is not None else None
+
+
+FAILING_ALERT_AFTER = timedelta(days=1)
+
+
+def note_failing(session: Session, source: Source, *, now: datetime, routes: Sequence[Route]) -> list[ChangeRow]:
+    """One operator alert per failure streak, once a source has failed for a day."""
+    state = session.get(SourceRow, source.id)
+    if state is None or state.failing_since is None or now - state.failing_since < FAILING_ALERT_AFTER:
+        return []
+    prefix = f"source {source.id} has been failing"
+    already = session.scalar(select(exists().where(
+        ChangeRow.kind == ChangeKind.OPERATOR.value, ChangeRow.source_id == source.id,
+        ChangeRow.detected_at >= state.failing_since, ChangeRow.title.startswith(prefix),
+    )))
+    if already:
+        return []
+    hours = int((now - state.failing_since).total_seconds() // 3600)
+    change = Change(
+        kind=ChangeKind.OPERATOR, source_id=source.id, provider=source.provider, product=source.product,
+        severity=Severity.HIGH, url=source.url,
+        title=f"{prefix} for {hours} h: {state.consecutive_failures} attempts in a row, last {state.last_outcome}",
+    )
+    return [record_change(session, change, routes=routes, detected_at=now)]
