@@ -58,7 +58,8 @@ def root(
     level = logging.DEBUG if debug else getattr(logging, settings.log_level.upper(), logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr, force=True)
-    logging.getLogger("alembic").setLevel(logging.DEBUG if debug else logging.WARNING)
+    for noisy in ("alembic", "apscheduler"):  # their INFO lines repeat every job run
+        logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
     ctx.obj = AppContext(settings=settings, debug=debug)
 
 

@@ -86,8 +86,14 @@ def dispatch_due(sessions: sessionmaker[Session], settings: Settings, *, now: da
     clock = _Clock(now)
     report = _dispatch_slack(sessions, settings.slack, sender or open_sender(settings.slack), clock, limit)
     report = replace(report, email=_dispatch_email(sessions, settings, clock, limit))
-    log.info("%s", report.summary())
+    log.log(logging.INFO if _eventful(report) else logging.DEBUG, "%s", report.summary())
     return report
+
+
+def _eventful(report: DispatchReport) -> bool:
+    """Whether a dispatch did or found anything worth an INFO line (the daemon calls every 5 s)."""
+    parts = [report] + ([report.email] if report.email is not None else [])
+    return any(p.sent or p.found or p.failed or p.dead or p.lost or p.waiting for p in parts)
 
 
 def _dispatch_slack(sessions: sessionmaker[Session], settings: SlackSettings, sender: Sender | None,
@@ -96,10 +102,10 @@ def _dispatch_slack(sessions: sessionmaker[Session], settings: SlackSettings, se
     with sessions() as session:
         waiting = outbox.due(session, now=clock(), destinations=None if sender is None else skip)
     if sender is None:
-        _log_waiting("slack", waiting,
+        _log_waiting(sessions, "slack", waiting,
                      "Slack is not configured (set slack.token and slack.channel, or slack.webhook_url)")
         return DispatchReport(configured=False, waiting=len(waiting))
-    _log_waiting("slack", waiting,
+    _log_waiting(sessions, "slack", waiting,
                  "no channel for them (set slack.channel, and slack.operator_channel for operator alerts)")
     report = _SlackRun(sessions, settings, clock, sender).run(limit, skip)
     return replace(report, waiting=len(waiting))
@@ -111,7 +117,7 @@ def _dispatch_email(sessions: sessionmaker[Session], settings: Settings, clock: 
     if problem is not None:
         with sessions() as session:
             waiting = outbox.due(session, now=clock(), channel="email")
-        _log_waiting("email", waiting, problem)
+        _log_waiting(sessions, "email", waiting, problem)
         return DispatchReport(channel="email", configured=False, waiting=len(waiting))
     return _EmailRun(sessions, settings, clock).run(limit)
 
@@ -346,9 +352,18 @@ class _EmailRun(_Run):
             raise DeliveryError(f"{where}: {describe(exc, self.smtp)}", unsure=True) from exc
 
 
-def _log_waiting(channel: str, waiting: list[outbox.Waiting], why: str) -> None:
+_WAITING_REPEAT = 600.0  # seconds before the same waiting alerts are listed in the log again
+_waiting_logged: dict[tuple[int, str], tuple[tuple[int, ...], float]] = {}
+
+
+def _log_waiting(sessions: sessionmaker[Session], channel: str, waiting: list[outbox.Waiting], why: str) -> None:
     if not waiting:
         return
+    key, ids, now = (id(sessions), channel), tuple(alert.id for alert in waiting), time.monotonic()
+    last = _waiting_logged.get(key)
+    if last is not None and last[0] == ids and now - last[1] < _WAITING_REPEAT:
+        return  # the daemon dispatches every few seconds: say it again when it changes, or in 10 min
+    _waiting_logged[key] = (ids, now)
     log.warning("%s: %d alerts wait in the outbox: %s", channel, len(waiting), why)
     for alert in waiting[:WAITING_LOGGED]:
         log.info("waiting alert %d to %s: %s", alert.id, alert.destination, alert.title)

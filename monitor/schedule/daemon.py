@@ -92,12 +92,14 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
         )
         now = self.clock()
-        scheduler.add_job(_guarded(self.crawl_due), IntervalTrigger(seconds=tick), id="crawl", next_run_time=now)
-        scheduler.add_job(_guarded(self.dispatch), IntervalTrigger(seconds=DISPATCH_EVERY), id="dispatch",
+        scheduler.add_job(_guarded(self.crawl_due), IntervalTrigger(seconds=tick), id="crawl", name="crawl due sources",
                           next_run_time=now)
+        scheduler.add_job(_guarded(self.dispatch), IntervalTrigger(seconds=DISPATCH_EVERY), id="dispatch",
+                          name="dispatch alerts", next_run_time=now)
         scheduler.add_job(_guarded(self.digest), digest_trigger(self.settings.digest.cron, self.settings.timezone),
-                          id="digest")
-        scheduler.add_job(_guarded(self.digest), id="digest-catch-up", next_run_time=now)  # missed while down
+                          id="digest", name="weekly digest")
+        # A digest missed while the daemon was down goes out once now.
+        scheduler.add_job(_guarded(self.digest), id="digest-catch-up", name="digest catch-up", next_run_time=now)
         return scheduler
 
 
