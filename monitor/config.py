@@ -46,9 +46,18 @@ class FetchSettings(BaseModel):
     allow_private: bool = Field(False, description="allow redirects to private addresses")
 
 
+class LimitsSettings(BaseModel):
+    """Size caps on what is kept of untrusted text (the page cap is fetch.max_bytes)."""
+
+    feed_title_chars: int = Field(2_000, ge=100, description="characters kept of a feed entry's title")
+    feed_summary_chars: int = Field(20_000, ge=1_000, description="characters kept of a feed entry's text")
+    diff_chars: int = Field(20_000, ge=1_000, description="characters of line and word diff stored per change")
+
+
 class SlackSettings(BaseModel):
     token: SecretStr | None = None
     channel: str | None = None
+    max_countries: int = Field(20, ge=1, le=200, description="countries per list in the channel message")
     operator_channel: str | None = None
     api_url: str = "https://slack.com/api/"
     webhook_url: SecretStr | None = None
@@ -104,6 +113,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
     web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod

@@ -15,6 +15,7 @@ from monitor.config import Settings
 from monitor.fetch.crawl import Detect, run_crawl
 from monitor.fetch.records import CrawlReport, SourceResult
 from monitor.store.detections import (
+    DIFF_CHARS,
     fetch_outcome,
     note_failing,
     observe_changed,
@@ -29,16 +30,17 @@ log = logging.getLogger(__name__)
 def check(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *, now: datetime,
           sessions: sessionmaker[Session] | None = None) -> CrawlReport:
     """Fetch, record and detect for the given sources: one batch, one transaction."""
-    return run_crawl(settings, catalog, source_ids, now=now, sessions=sessions, detect=detector(catalog))
+    detect = detector(catalog, diff_chars=settings.limits.diff_chars)
+    return run_crawl(settings, catalog, source_ids, now=now, sessions=sessions, detect=detect)
 
 
-def detector(catalog: Catalog) -> Detect:
+def detector(catalog: Catalog, *, diff_chars: int = DIFF_CHARS) -> Detect:
     """The detection hook the crawl runs on its recorded batch before committing."""
 
     def detect(session: Session, results: list[SourceResult]) -> dict[str, Outcome]:
         changes, held = 0, {}
         for result in results:
-            changes += len(_detect_one(session, catalog, result))
+            changes += len(_detect_one(session, catalog, result, diff_chars))
             if result.fetch_id is not None and fetch_outcome(session, result.fetch_id) == Outcome.SUSPECT:
                 held[result.source.id] = Outcome.SUSPECT
         if changes or held:
@@ -48,7 +50,7 @@ def detector(catalog: Catalog) -> Detect:
     return detect
 
 
-def _detect_one(session: Session, catalog: Catalog, result: SourceResult) -> list[object]:
+def _detect_one(session: Session, catalog: Catalog, result: SourceResult, diff_chars: int) -> list[object]:
     source = result.source
     if not result.outcome.ok:
         return list(note_failing(session, source, now=result.fetched_at, routes=catalog.routes))
@@ -59,7 +61,7 @@ def _detect_one(session: Session, catalog: Catalog, result: SourceResult) -> lis
         return list(observe_changed(
             session, source, snapshot_id=result.snapshot_id, body=result.body, text=result.text or "",
             observed_at=result.fetched_at, previous_snapshot_id=result.previous_snapshot_id,
-            fetch_id=result.fetch_id, routes=catalog.routes,
+            fetch_id=result.fetch_id, routes=catalog.routes, diff_chars=diff_chars,
         ))
     if result.outcome in (Outcome.UNCHANGED, Outcome.NOT_MODIFIED):
         return list(recheck_pending(session, source, observed_at=result.fetched_at, fetch_id=result.fetch_id,

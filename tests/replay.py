@@ -11,7 +11,7 @@ from monitor.detect.normalize import content_hash, normalize_text, quick_hash
 from monitor.sources.catalog import parse_catalog
 from monitor.store.availability import as_of
 from monitor.store.catalog import sync_sources
-from monitor.store.detections import PageObservation, apply_page
+from monitor.store.detections import DIFF_CHARS, PageObservation, apply_page
 from monitor.store.engine import transaction
 from monitor.store.models import ChangeRow, SnapshotRow
 
@@ -46,7 +46,7 @@ class Replayer:
         with transaction(sessions) as s:
             sync_sources(s, CATALOG, now=T0)
 
-    def observe(self, body: bytes, at: datetime) -> list[ChangeRow]:
+    def observe(self, body: bytes, at: datetime, *, diff_chars: int = DIFF_CHARS) -> list[ChangeRow]:
         text = normalize_text(body, content_type="text/html")
         with transaction(self.sessions) as s:
             snap = SnapshotRow(source_id=SOURCE.id, content_hash=content_hash(text), raw_hash=quick_hash(body),
@@ -55,7 +55,7 @@ class Replayer:
             s.flush()
             obs = PageObservation(source=SOURCE, snapshot_id=snap.id, body=body, text=text, observed_at=at,
                                   previous_snapshot_id=self.last[0] if self.last else None,
-                                  previous_text=self.last[1] if self.last else None)
+                                  previous_text=self.last[1] if self.last else None, diff_chars=diff_chars)
             changes = apply_page(s, obs, routes=CATALOG.routes)
             self.last = (snap.id, text)
             return changes

@@ -33,6 +33,17 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FeedLimits:
+    """How much of each entry is kept (settings ``limits.feed_title_chars`` / ``feed_summary_chars``)."""
+
+    title: int = MAX_TITLE
+    summary: int = MAX_SUMMARY
+
+
+DEFAULT_FEED_LIMITS = FeedLimits()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FeedParseResult:
     """What a feed body held: its entries (first occurrence of each key), and whether it was bad."""
 
@@ -42,13 +53,13 @@ class FeedParseResult:
     language: str | None = None
 
 
-def parse_feed(body: bytes, headers: Mapping[str, str]) -> FeedParseResult:
+def parse_feed(body: bytes, headers: Mapping[str, str], limits: FeedLimits = DEFAULT_FEED_LIMITS) -> FeedParseResult:
     """Read a feed body; the response headers give its charset and base URL."""
     parsed: Any = feedparser.parse(io.BytesIO(body), response_headers=dict(headers))
     language = _language(parsed.feed.get("language"))
     entries: dict[str, FeedEntry] = {}
     for raw in parsed.entries:
-        entry = _entry(raw, language)
+        entry = _entry(raw, language, limits)
         entries.setdefault(entry.key, entry)
     reason = parsed.get("bozo_exception")
     return FeedParseResult(
@@ -63,9 +74,9 @@ def entry_hash(title: str, link: str | None, summary: str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _entry(raw: Any, feed_language: str | None) -> FeedEntry:
-    title = _text(raw, "title", MAX_TITLE)
-    summary = _text(raw, "summary", MAX_SUMMARY) or _content(raw)
+def _entry(raw: Any, feed_language: str | None, limits: FeedLimits) -> FeedEntry:
+    title = _text(raw, "title", limits.title)
+    summary = _text(raw, "summary", limits.summary) or _content(raw, limits.summary)
     link = _clean(str(raw.get("link") or ""), MAX_KEY * 4) or None
     digest = entry_hash(title, link, summary)
     key = _clean(str(raw.get("id") or ""), 10_000) or link or f"hash:{digest}"
@@ -87,13 +98,13 @@ def _text(raw: Any, field: str, limit: int) -> str:
     return _clean(value, limit)
 
 
-def _content(raw: Any) -> str:
+def _content(raw: Any, limit: int) -> str:
     for part in raw.get("content") or ():
         value = part.get("value")
         if isinstance(value, str) and value.strip():
             if part.get("type") in _HTML_TYPES:
                 value = html.unescape(_TAG.sub(" ", value))
-            return _clean(value, MAX_SUMMARY)
+            return _clean(value, limit)
     return ""
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from monitor.detect.normalize import content_hash, normalize_text, quick_hash
 from monitor.errors import ExtractError
-from monitor.extract.feeds import parse_feed
+from monitor.extract.feeds import DEFAULT_FEED_LIMITS, FeedLimits, parse_feed
 from monitor.types import Capture, FeedEntry, Outcome, Source, SourceKind
 
 
@@ -30,7 +30,7 @@ class Assessment:
 
 
 def assess(capture: Capture, source: Source, *, raw_hash: str | None,
-           last_hash: str | None) -> Assessment:
+           last_hash: str | None, feed_limits: FeedLimits = DEFAULT_FEED_LIMITS) -> Assessment:
     """Judge a capture given the last snapshot's raw and content hashes (None: no snapshot)."""
     body_hash = quick_hash(capture.body) if capture.body else None
     if capture.outcome is not None:
@@ -40,7 +40,7 @@ def assess(capture: Capture, source: Source, *, raw_hash: str | None,
     if body_hash is not None and body_hash == raw_hash:
         return Assessment(outcome=Outcome.UNCHANGED, body_hash=body_hash)
     if source.kind is SourceKind.FEED:
-        return _feed(capture, body_hash, last_hash)
+        return _feed(capture, body_hash, last_hash, feed_limits)
     return _page(capture, source, body_hash, last_hash)
 
 
@@ -56,8 +56,8 @@ def _page(capture: Capture, source: Source, body_hash: str | None,
     return _compared(text, body_hash, last_hash)
 
 
-def _feed(capture: Capture, body_hash: str | None, last_hash: str | None) -> Assessment:
-    parsed = parse_feed(capture.body, capture.headers)
+def _feed(capture: Capture, body_hash: str | None, last_hash: str | None, limits: FeedLimits) -> Assessment:
+    parsed = parse_feed(capture.body, capture.headers, limits)
     if parsed.bozo and not parsed.entries:
         reason = parsed.bozo_reason or "not a feed"
         return Assessment(outcome=Outcome.DECODE, error=f"not a readable feed: {reason}",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import Settings
 from monitor.errors import CatalogError, FetchError
+from monitor.extract.feeds import FeedLimits
 from monitor.fetch.process import ChildExit, run_child
 from monitor.fetch.record import dedupe, record_batch
 from monitor.fetch.records import CrawlJob, CrawlReport, FetchTarget, SourceReport, SourceResult
@@ -97,7 +98,8 @@ def _fetch_and_record(settings: Settings, due: list[Source], states: dict[str, S
         _check(ended, workdir)
         captures = _completed(dedupe(read_captures(workdir)), targets, ended, now)
         with transaction(sessions) as session:
-            results = record_batch(session, captures, {s.id: s for s in due})
+            limits = FeedLimits(title=settings.limits.feed_title_chars, summary=settings.limits.feed_summary_chars)
+            results = record_batch(session, captures, {s.id: s for s in due}, feed_limits=limits)
             if detect is not None:
                 overrides = detect(session, results) or {}
                 results = [replace(r, outcome=overrides[r.source.id]) if r.source.id in overrides else r

@@ -17,6 +17,7 @@ from itertools import islice
 
 from sqlalchemy.orm import Session
 
+from monitor.extract.feeds import DEFAULT_FEED_LIMITS, FeedLimits
 from monitor.fetch.assess import Assessment, assess
 from monitor.fetch.records import SourceResult
 from monitor.store.fetches import (
@@ -42,13 +43,13 @@ MAX_RETRY_AFTER = timedelta(days=7)
 _SEEN_AGAIN = (Outcome.UNCHANGED, Outcome.NOT_MODIFIED)
 
 
-def record_batch(session: Session, captures: Iterable[Capture],
-                 sources: Mapping[str, Source]) -> list[SourceResult]:
+def record_batch(session: Session, captures: Iterable[Capture], sources: Mapping[str, Source],
+                 *, feed_limits: FeedLimits = DEFAULT_FEED_LIMITS) -> list[SourceResult]:
     """Record every capture (one fetch row each); the results in capture order."""
     results: list[SourceResult] = []
     iterator = iter(captures)
     while chunk := list(islice(iterator, CHUNK)):
-        results.extend(_record_chunk(session, chunk, sources))
+        results.extend(_record_chunk(session, chunk, sources, feed_limits))
     return results
 
 
@@ -66,10 +67,10 @@ class _Judged:
         return self.assessment.outcome
 
 
-def _record_chunk(session: Session, chunk: list[Capture],
-                  sources: Mapping[str, Source]) -> list[SourceResult]:
+def _record_chunk(session: Session, chunk: list[Capture], sources: Mapping[str, Source],
+                  feed_limits: FeedLimits) -> list[SourceResult]:
     states = load_states(session, [c.source_id for c in chunk])
-    judged = [_judge(c, sources[c.source_id], states) for c in chunk]
+    judged = [_judge(c, sources[c.source_id], states, feed_limits) for c in chunk]
     changed = [j for j in judged if j.outcome is Outcome.CHANGED]
     new_ids = insert_snapshots(session, [_snapshot(j) for j in changed])
     snapshots = {j.source.id: ident for j, ident in zip(changed, new_ids, strict=True)}
@@ -82,10 +83,11 @@ def _record_chunk(session: Session, chunk: list[Capture],
             for j, fetch_id in zip(judged, fetch_ids, strict=True)]
 
 
-def _judge(capture: Capture, source: Source, states: Mapping[str, SourceState]) -> _Judged:
+def _judge(capture: Capture, source: Source, states: Mapping[str, SourceState], feed_limits: FeedLimits) -> _Judged:
     state = states.get(capture.source_id) or SourceState(source_id=capture.source_id)
     try:
-        assessment = assess(capture, source, raw_hash=state.raw_hash, last_hash=state.content_hash)
+        assessment = assess(capture, source, raw_hash=state.raw_hash, last_hash=state.content_hash,
+                            feed_limits=feed_limits)
     except Exception as exc:
         log.exception("source %s: could not judge the capture", capture.source_id)
         assessment = Assessment(outcome=Outcome.DECODE, error=f"internal error: {exc!r}"[:500])

@@ -265,7 +265,7 @@ class _SlackRun(_Run):
         channel = resolve_channel(alert.destination, self.settings) or alert.destination
         change, detected_at = self._change(alert)
         message = render(change, dedup_key=alert.dedup_key, detected_at=detected_at,
-                         fallback=str(alert.payload.get("text") or ""))
+                         fallback=str(alert.payload.get("text") or ""), max_countries=self.settings.max_countries)
         found = self._find(alert, channel) if alert.unsure else None
         ts: str | None
         if found is not None:

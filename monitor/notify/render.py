@@ -32,7 +32,7 @@ MAX_SECTION = 3000
 MAX_HEADER = 150
 MAX_FIELD = 2000
 MAX_TEXT = 3000  # the notification fallback; Slack allows more, nobody reads more
-INLINE_COUNTRIES = 20  # per list in the channel message; complete lists go in the thread
+INLINE_COUNTRIES = 20  # per list in the channel message (setting slack.max_countries); the rest in the thread
 EVIDENCE_LINES = 12
 EVIDENCE_CHARS = 1500
 
@@ -72,13 +72,13 @@ def metadata(dedup_key: str) -> Metadata:
 
 
 def render(change: Change | None, *, dedup_key: str, detected_at: datetime | None = None,
-           fallback: str = "") -> Message:
+           fallback: str = "", max_countries: int = INLINE_COUNTRIES) -> Message:
     """The message for an outbox row: operator note, change alert, or the row's own text."""
     if change is None:
         return Message(text=escape(fallback or "Regionwatch alert")[:MAX_TEXT], metadata=metadata(dedup_key))
     if change.kind is ChangeKind.OPERATOR:
         return render_operator(change, dedup_key=dedup_key)
-    return render_change(change, dedup_key=dedup_key, detected_at=detected_at)
+    return render_change(change, dedup_key=dedup_key, detected_at=detected_at, max_countries=max_countries)
 
 
 def render_operator(change: Change, *, dedup_key: str) -> Message:
@@ -93,7 +93,8 @@ def render_operator(change: Change, *, dedup_key: str) -> Message:
     return Message(text=_cut("\n".join(lines), MAX_TEXT), metadata=metadata(dedup_key))
 
 
-def render_change(change: Change, *, dedup_key: str, detected_at: datetime | None = None) -> Message:
+def render_change(change: Change, *, dedup_key: str, detected_at: datetime | None = None,
+                  max_countries: int = INLINE_COUNTRIES) -> Message:
     """A change alert: header, summary, countries, facts, evidence, the history command."""
     lists = _lists(change)
     blocks: list[Block] = [HeaderBlock(text=_cut(escape(_headline(change)), MAX_HEADER))]
@@ -101,7 +102,7 @@ def render_change(change: Change, *, dedup_key: str, detected_at: datetime | Non
         blocks.append(_section(escape(change.title)))
     overflow = False
     for title, codes in lists:
-        shown = codes[:INLINE_COUNTRIES]
+        shown = codes[:max_countries]
         more = len(codes) - len(shown)
         overflow = overflow or more > 0
         tail = [f"… and {more} more (the full list is in the thread)"] if more else []

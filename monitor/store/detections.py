@@ -32,6 +32,7 @@ from monitor.zipped import unzip
 
 log = logging.getLogger(__name__)
 SIGNAL_LOOKBACK = timedelta(days=60)
+DIFF_CHARS = 20_000
 MIN_SIGNAL_RELEVANCE = 0.5
 SIGNAL_REPEAT_WINDOW = timedelta(days=30)  # a report this close to an alerted one may be its echo
 
@@ -49,6 +50,7 @@ class PageObservation:
     previous_text: str | None = None
     fetch_id: int | None = None
     encoding: str | None = None
+    diff_chars: int = DIFF_CHARS  # setting limits.diff_chars
 
 
 def apply_page(session: Session, obs: PageObservation, *, routes: Sequence[Route]) -> list[ChangeRow]:
@@ -178,7 +180,7 @@ def _record_set_change(session: Session, obs: PageObservation, claim: Claim, add
         effective_date=signal.effective_date if signal else None,
         severity=Severity.HIGH if removed else Severity.MEDIUM,
         title=title, url=source.url,
-        diff=text_diff(obs.previous_text, obs.text) if obs.previous_text is not None else {},
+        diff=text_diff(obs.previous_text, obs.text, max_chars=obs.diff_chars) if obs.previous_text is not None else {},
     )
     row = record_change(session, change, routes=routes, detected_at=obs.observed_at,
                         from_snapshot_id=obs.previous_snapshot_id, to_snapshot_id=obs.snapshot_id)
@@ -222,7 +224,8 @@ def _record_text_change(session: Session, obs: PageObservation, routes: Sequence
     change = Change(
         kind=ChangeKind.TEXT, source_id=obs.source.id, provider=obs.source.provider,
         product=obs.source.product, severity=Severity.LOW, url=obs.source.url,
-        title=f"text changed on {obs.source.id}", diff=text_diff(obs.previous_text, obs.text),
+        title=f"text changed on {obs.source.id}",
+        diff=text_diff(obs.previous_text, obs.text, max_chars=obs.diff_chars),
     )
     return record_change(session, change, routes=routes, detected_at=obs.observed_at,
                          from_snapshot_id=obs.previous_snapshot_id, to_snapshot_id=obs.snapshot_id)
@@ -324,12 +327,13 @@ def _signal_json(signal: Signal) -> dict[str, object]:
 
 def observe_changed(session: Session, source: Source, *, snapshot_id: int, body: bytes, text: str,
                     observed_at: datetime, previous_snapshot_id: int | None, fetch_id: int | None,
-                    routes: Sequence[Route]) -> list[ChangeRow]:
+                    routes: Sequence[Route], diff_chars: int = DIFF_CHARS) -> list[ChangeRow]:
     """Detection for a page whose fetch stored new content."""
     previous = session.get(SnapshotRow, previous_snapshot_id) if previous_snapshot_id else None
     obs = PageObservation(source=source, snapshot_id=snapshot_id, body=body, text=text,
                           observed_at=observed_at, previous_snapshot_id=previous_snapshot_id,
-                          previous_text=previous.text if previous else None, fetch_id=fetch_id)
+                          previous_text=previous.text if previous else None, fetch_id=fetch_id,
+                          diff_chars=diff_chars)
     return apply_page(session, obs, routes=routes)
 
 
