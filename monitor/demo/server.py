@@ -11,35 +11,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.demo.loopback import LoopbackServer
 from monitor.demo.timeline import Resource
 
 
-class SiteServer:
-    """A threaded http.server on a free loopback port, serving a swappable set of resources."""
+class SiteServer(LoopbackServer):
+    """A loopback server answering with a swappable set of resources."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._served: dict[str, Resource] = {}
-        self._httpd = _Quiet(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="demo-site", daemon=True)
-
-    def __enter__(self) -> SiteServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    @property
-    def base(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_handler(self), name="demo-site")
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -52,13 +38,6 @@ class SiteServer:
     def lookup(self, path: str) -> Resource | None:
         with self._lock:
             return self._served.get(urlsplit(path).path)
-
-
-class _Quiet(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a crawler that hung up early is no concern of the demo's
 
 
 def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:

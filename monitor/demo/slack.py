@@ -15,13 +15,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
+
+from monitor.demo.loopback import LoopbackServer
 
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]*)>|<([^<>|]+)>")
 _BOLD = re.compile(r"(?<!\w)\*([^*\n]+)\*(?!\w)")
@@ -39,30 +41,19 @@ class Received:
     metadata: dict[str, Any] | None
 
 
-class LocalSlack:
-    """A threaded HTTP server on a free loopback port; ``show`` is called for every post."""
+class LocalSlack(LoopbackServer):
+    """A fake Slack Web API on loopback; ``show`` is called for every post."""
 
     def __init__(self, *, token: str, show: Callable[[Received], None]) -> None:
         self.token, self.show = token, show
         self.lock = threading.Lock()
         self.received: list[Received] = []
         self.channels: dict[str, str] = {}  # name without "#" -> ID
-        self._httpd = _Quiet(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="demo-slack", daemon=True)
-
-    def __enter__(self) -> LocalSlack:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().__init__(_handler(self), name="demo-slack")
 
     @property
     def api_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}/api/"
+        return f"{self.base}/api/"
 
     def call(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         """One Web API method, answered as Slack would."""
@@ -145,13 +136,6 @@ def _json(value: Any) -> Any:
         except ValueError:
             return None
     return value
-
-
-class _Quiet(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass
 
 
 def _handler(slack: LocalSlack) -> type[BaseHTTPRequestHandler]:
