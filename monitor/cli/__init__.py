@@ -1,48 +1,148 @@
-"""The regionwatch command: one Typer app, one sub-module per command group."""
+"""The regionwatch command: one Typer app, one sub-module per command group.
+
+Start-up is paid on every run (a benchmark and cron start ``regionwatch crawl`` each cycle),
+so a command's module is imported only when that command runs: ``regionwatch crawl`` never
+loads the digest's Jinja2, the outbox, the web stack or Alembic. ``COMMANDS`` lists every
+command with its one-line help, which ``regionwatch --help`` shows without importing any of
+them; tests/cli/test_startup.py keeps those lines equal to the commands' own help.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
-from importlib import resources
+from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+import typer.main
+from typer import _click as click  # the Click that this Typer vendors
+from typer.core import TyperCommand, TyperGroup
 
-from monitor.cli import alerts, crawl, db, demo, digest, extract, history, query, run, serve, sources
-from monitor.cli.context import AppContext
-from monitor.config import DEFAULT_CONFIG_FILE, load_settings
 from monitor.errors import CatalogError, RegionwatchError
-from monitor.store import migrate
-from monitor.store.catalog import sync_sources
-from monitor.store.engine import transaction
-from monitor.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """Where a command lives (``module:attribute``: a function or a Typer group) and its help."""
+
+    target: str
+    help: str
+
+    def load(self, name: str) -> click.Command:
+        """Import the module and build the command exactly as ``app.command``/``app.add_typer`` would."""
+        module, _, attribute = self.target.partition(":")
+        found = getattr(importlib.import_module(module), attribute)
+        holder = typer.Typer()
+        if isinstance(found, typer.Typer):
+            holder.add_typer(found, name=name)
+        else:
+            holder.command(name)(found)
+        return typer.main.get_group(holder).commands[name]
+
+
+#: Every command, in the order --help lists them.
+COMMANDS: dict[str, LazyCommand] = {
+    "crawl": LazyCommand("monitor.cli.crawl:crawl",
+                         "Fetch the chosen sources now, in one batch; record and detect what changed."),
+    "run": LazyCommand("monitor.cli.run:run",
+                       "The daemon: scheduled crawls, alert dispatch every few seconds, the weekly digest."),
+    "extract": LazyCommand("monitor.cli.extract:extract",
+                           "Dry run: the claims a saved page makes under a source's selector."),
+    "reextract": LazyCommand("monitor.cli.extract:reextract",
+                             "Recompute claims from stored snapshots after an extractor fix "
+                             "(corrections, no alerts)."),
+    "availability": LazyCommand("monitor.cli.query:availability", "Who served whom at a moment (default: now)."),
+    "changes": LazyCommand("monitor.cli.query:changes",
+                           'What was detected, newest first; signals are changes of kind "signal".'),
+    "history": LazyCommand("monitor.cli.history:history",
+                           "Every availability interval: when it started and ended, and the change or "
+                           "snapshot behind it."),
+    "diff": LazyCommand("monitor.cli.history:diff",
+                        "One change: countries removed and added, then its line and word diff "
+                        "(coloured on a terminal)."),
+    "serve": LazyCommand("monitor.cli.serve:serve",
+                         "Serve the read-only web view: overview, maps, countries, providers, changes, "
+                         "JSON API, feed."),
+    "demo": LazyCommand("monitor.cli.demo:demo",
+                        "Replay real events offline (local site, local Slack, temporary database): "
+                        "no setup, no network."),
+    "init": LazyCommand("monitor.cli.init:init",
+                        "Write a commented starter regionwatch.toml and create the database at head."),
+    "db": LazyCommand("monitor.cli.db:app", "Database schema: upgrade to the newest revision, show the current one."),
+    "sources": LazyCommand("monitor.cli.sources:app", "The source catalog: list it, validate it."),
+    "digest": LazyCommand("monitor.cli.digest:app", "The weekly digest e-mail: preview it as HTML, or send it now."),
+    "alerts": LazyCommand("monitor.cli.alerts:app",
+                          "The alert outbox: list it, send what is due to Slack, retry dead alerts."),
+}
+
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """A group's commands by name: all names known up front, each command built on first access."""
+
+    def __init__(self, lazy: dict[str, LazyCommand], built: MutableMapping[str, click.Command]) -> None:
+        self._entries: dict[str, LazyCommand | click.Command] = {**lazy, **built}
+
+    def __getitem__(self, name: str) -> click.Command:
+        entry = self._entries[name]
+        if isinstance(entry, LazyCommand):
+            entry = self._entries[name] = entry.load(name)
+        return entry
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._entries[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def summary(self, name: str) -> click.Command | None:
+        """The command if built, else a stand-in carrying only its name and help (for listings)."""
+        entry = self._entries.get(name)
+        if isinstance(entry, LazyCommand):
+            return TyperCommand(name, help=entry.help)
+        return entry
+
+
+class LazyGroup(TyperGroup):
+    """The root group: ``--help`` lists the commands from ``COMMANDS``; running one imports only it."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.lazy = LazyCommands(COMMANDS, self.commands)
+        self.commands = self.lazy
+        self._listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.lazy)  # the names only: TyperGroup's would build every command
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.lazy.summary(cmd_name) if self._listing else self.lazy.get(cmd_name)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="regionwatch",
+    cls=LazyGroup,
     help="Watch AI and API providers for changes in where their APIs may be used.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(db.app, name="db")
-app.add_typer(sources.app, name="sources")
-app.add_typer(digest.app, name="digest")
-app.add_typer(alerts.app, name="alerts")
-app.command("crawl")(crawl.crawl)
-app.command("run")(run.run)
-app.command("extract")(extract.extract)
-app.command("reextract")(extract.reextract)
-app.command("availability")(query.availability)
-app.command("changes")(query.changes)
-app.command("history")(history.history)
-app.command("diff")(history.diff)
-app.command("serve")(serve.serve)
-app.command("demo")(demo.demo)
-
-log = logging.getLogger("monitor")
 
 
 @app.callback()
@@ -54,6 +154,9 @@ def root(
     debug: Annotated[bool, typer.Option("--debug", help="show tracebacks and debug logs")] = False,
 ) -> None:
     """Regionwatch: availability pages, newsrooms and regulators, watched for you."""
+    from monitor.cli.context import AppContext
+    from monitor.config import load_settings
+
     settings = load_settings(config)
     level = logging.DEBUG if debug else getattr(logging, settings.log_level.upper(), logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -61,25 +164,6 @@ def root(
     for noisy in ("alembic", "apscheduler"):  # their INFO lines repeat every job run
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
     ctx.obj = AppContext(settings=settings, debug=debug)
-
-
-@app.command()
-def init(ctx: typer.Context) -> None:
-    """Write a commented starter regionwatch.toml and create the database at head."""
-    state: AppContext = ctx.obj
-    if DEFAULT_CONFIG_FILE.exists():
-        raise RegionwatchError(
-            f"{DEFAULT_CONFIG_FILE} already exists: not overwritten (edit it, or remove it first)"
-        )
-    starter = resources.files("monitor").joinpath("starter.toml").read_text("utf-8")
-    DEFAULT_CONFIG_FILE.write_text(starter, encoding="utf-8")
-    typer.echo(f"wrote {DEFAULT_CONFIG_FILE}")
-    state = AppContext(settings=load_settings(DEFAULT_CONFIG_FILE), debug=state.debug)
-    migrate.upgrade(state.settings.database_url)
-    with transaction(state.sessions()) as session:
-        result = sync_sources(session, state.catalog, now=utcnow())
-    typer.echo(f"database ready at revision {migrate.current(state.engine)} (head): "
-               f"{state.settings.database_url}; {len(result.added)} sources from {state.catalog.origin}")
 
 
 def main() -> None:
@@ -91,10 +175,24 @@ def main() -> None:
         _fail(debug, *exc.problems)
     except RegionwatchError as exc:
         _fail(debug, str(exc))
-    except OperationalError as exc:
-        _fail(debug, f"database error: {exc.orig}: check database_url and that the server is up")
-    except SQLAlchemyError as exc:
-        _fail(debug, f"database error: {exc}")
+    except Exception as exc:
+        message = _database_error(exc)
+        if message is None:
+            raise
+        _fail(debug, message)
+
+
+def _database_error(exc: Exception) -> str | None:
+    """SQLAlchemy's errors in one line; None for anything else (SQLAlchemy is not imported to ask)."""
+    if "sqlalchemy.exc" not in sys.modules:  # then nothing raised can be one of its errors
+        return None
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+    if isinstance(exc, OperationalError):
+        return f"database error: {exc.orig}: check database_url and that the server is up"
+    if isinstance(exc, SQLAlchemyError):
+        return f"database error: {exc}"
+    return None
 
 
 def _fail(debug: bool, *lines: str) -> None:

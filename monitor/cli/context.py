@@ -1,18 +1,21 @@
-"""What every command gets: the one Settings object and lazily opened database handles."""
+"""What every command gets: the one Settings object and lazily opened database handles.
+
+Nothing is imported here that a command might not use: SQLAlchemy and the catalog loader
+load when a command first asks for the engine, the sessions or the catalog.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.config import Settings
-from monitor.sources.catalog import load_catalog
-from monitor.store.engine import make_engine, session_factory
-from monitor.store.migrate import require_head
-from monitor.types import Catalog
+    from monitor.config import Settings
+    from monitor.types import Catalog
 
 
 @dataclass
@@ -23,10 +26,15 @@ class AppContext:
 
     @cached_property
     def engine(self) -> Engine:
+        from monitor.store.engine import make_engine
+
         return make_engine(self.settings.database_url)
 
     def sessions(self) -> sessionmaker[Session]:
         """A session factory on a database known to be at head."""
+        from monitor.store.engine import session_factory
+        from monitor.store.migrate import require_head
+
         if not self._checked:
             require_head(self.engine, self.settings.database_url)
             self._checked = True
@@ -34,4 +42,6 @@ class AppContext:
 
     @cached_property
     def catalog(self) -> Catalog:
+        from monitor.sources.catalog import load_catalog
+
         return load_catalog(self.settings.sources)

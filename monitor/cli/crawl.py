@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from monitor.cli.context import AppContext
 from monitor.cli.output import Format, emit
-from monitor.cycle import check
 from monitor.errors import RegionwatchError
-from monitor.fetch.records import SourceReport
 from monitor.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from monitor.fetch.records import SourceReport
 
 COLUMNS = ["source", "kind", "outcome", "status", "time", "detail"]
 
@@ -27,6 +28,8 @@ def crawl(
     state: AppContext = ctx.obj
     if all_sources == bool(source):
         raise RegionwatchError("choose the sources: --source ID (repeatable) or --all, not both")
+    from monitor.cycle import check  # the crawl and detection stack: not needed for --help
+
     catalog = state.catalog
     ids = [s.id for s in catalog.sources if s.enabled] if all_sources else list(source or [])
     report = check(state.settings, catalog, ids, now=utcnow(), sessions=state.sessions())

@@ -11,9 +11,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -63,6 +60,9 @@ def cell_text(value: Any) -> str:
 
 def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
                 *, title: str | None = None) -> None:
+    from rich.console import Console  # here, not at the top: JSON and CSV output do without Rich
+    from rich.table import Table
+
     console = Console(soft_wrap=True)
     if not console.is_terminal:
         _plain_table(rows, columns)
