@@ -12,9 +12,10 @@ import functools
 import hashlib
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from monitor.errors import ExtractError
-from monitor.extract.html import block_lines, collapse, decode, parse
+from monitor.extract.html import block_text, collapse, decode, parse
 
 _HTML_SNIFF = re.compile(rb"<(?:!doctype\s+html|html|head|body|div|p|ul|table|meta)[\s>/]", re.I)
 _SP = r"[^\S\n]"  # a space that does not end the line: the patterns run over the whole text
@@ -48,8 +49,19 @@ _VOLATILE: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = tuple(
          ("©", "(c)", "copyright")),
     )
 )
+# Characters that IGNORECASE matches to a hint's letter but lower() does not turn into it.
+_UNALIGNED = ("\u0131", "\u017f")  # "ı" (i), "ſ" (s)
+_LINE_COST = 100  # characters a pattern scans in the time one line is picked out for it
 # Long tokens, judged one by one: UUIDs, hex strings (hashes, build ids), base64-like nonces.
-_LONG_TOKEN = re.compile(r"[A-Za-z0-9_+/=-]{16,}")
+_RUN_CHAR = "[A-Za-z0-9_+/=-]"  # what a long token is made of
+_LONG_TOKEN = re.compile(rf"{_RUN_CHAR}{{16,}}")
+# The same test at C speed, over UTF-8 bytes (token characters are ASCII, one byte each; any
+# other character is bytes >= 0x80 or a non-token ASCII byte): token bytes become "t", the rest
+# " ", and a match is there exactly when 16 "t" are.
+_TOKEN_BYTES = bytes(
+    ord("t") if re.fullmatch(_RUN_CHAR, chr(b)) else ord(" ") for b in range(256)
+)
+_TOKEN_RUN = b"t" * 16
 _TOKEN_PARTS = tuple(
     re.compile(pattern, re.ASCII)
     for pattern in (
@@ -61,19 +73,23 @@ _TOKEN_PARTS = tuple(
 
 
 def normalize_text(
-    html_or_text: bytes, *, content_type: str | None, ignore: Sequence[str] = ()
+    html_or_text: bytes, *, content_type: str | None, ignore: Sequence[str] = (), root: Any | None = None
 ) -> str:
-    """The comparable text of a document: visible text, one block per line, volatile bits out."""
+    """The comparable text of a document: visible text, one block per line, volatile bits out.
+
+    ``root``: the document already parsed (``extract.html.shared_parse``), read and left as it was.
+    """
     charset = _charset(content_type)
     if _is_html(html_or_text, content_type):
-        lines = _html_lines(html_or_text, charset)
+        lines = block_text(root) if root is not None else _html_text(html_or_text, charset)
     else:
-        lines = [line for line in map(collapse, decode(html_or_text, charset).splitlines()) if line]
-    text = "\n".join(lines)
+        decoded = decode(html_or_text, charset).splitlines()
+        lines = "\n".join(line for line in map(collapse, decoded) if line)
+    text = lines
     for pattern in _compile_ignore(tuple(ignore)):
         text = pattern.sub("", text)
     text = _strip_volatile(text)
-    return "\n".join(" ".join(words) for words in map(str.split, text.split("\n")) if words)
+    return lines if text == lines else _recollapse(text)
 
 
 def content_hash(text: str) -> str:
@@ -103,21 +119,98 @@ def _charset(content_type: str | None) -> str | None:
     return None
 
 
-def _html_lines(body: bytes, charset: str | None) -> list[str]:
-    """The visible lines of an HTML document (none when there is no document)."""
+def _html_text(body: bytes, charset: str | None) -> str:
+    """The visible lines of an HTML document, joined ("" when there is no document)."""
     try:
-        return block_lines(parse(body, charset))
+        return block_text(parse(body, charset))
     except ExtractError:
-        return []
+        return ""
+
+
+def _recollapse(text: str) -> str:
+    """Collapsed lines again, after patterns took bits out of them.
+
+    The text was collapsed lines ("\\n" between lines, one " " between words) and the patterns
+    only removed characters or put back some of their own: its only white space is " " and
+    "\\n". Then ``collapse_lines`` comes down to these replacements, each done at C speed.
+    """
+    while "  " in text:
+        text = text.replace("  ", " ")
+    if " \n" in text:
+        text = text.replace(" \n", "\n")
+    if "\n " in text:
+        text = text.replace("\n ", "\n")
+    while "\n\n" in text:
+        text = text.replace("\n\n", "\n")
+    return text.strip(" \n")
 
 
 def _strip_volatile(text: str) -> str:
-    """``text`` without what changes on every request (a pattern runs only if its hint is there)."""
+    """``text`` without what changes on every request (a pattern runs only if its hint is there).
+
+    A pattern matches within one line, and each match holds one of its hints: when the
+    lower-cased text lines up with the text, a pattern is run over the lines with a hint only.
+    """
     lowered = text.lower()
+    lined_up: bool | None = None
+    current: str | None = lowered  # text.lower(), when known
     for volatile, replacement, hints in _VOLATILE:
-        if any(hint in lowered for hint in hints):
+        if not any(hint in lowered for hint in hints):
+            continue
+        if lined_up is None:
+            lined_up = _lined_up(text, lowered)
+        if not lined_up:
             text = volatile.sub(replacement, text)
+            continue
+        if current is None:
+            current = text.lower()
+        changed = _sub_in_lines(volatile, replacement, text, current, hints)
+        if changed is not text:  # still lined up: a pattern adds "?" or bits of the text only
+            text, current = changed, None
+    if _TOKEN_RUN not in text.encode("utf-8", "surrogatepass").translate(_TOKEN_BYTES):
+        return text  # no run of token characters long enough: nothing for _LONG_TOKEN
     return _LONG_TOKEN.sub(_volatile_token, text)
+
+
+def _lined_up(text: str, lowered: str) -> bool:
+    """True when ``lowered[i]`` is ``text[i]`` lower-cased, and a hint matched by a pattern's
+    IGNORECASE is there in ``lowered`` too: no character lower-cases to two ("İ"), and none is
+    one of those that IGNORECASE matches to a hint's letter but lower() does not turn into it.
+    """
+    if len(lowered) != len(text):
+        return False
+    return text.isascii() or not any(char in text for char in _UNALIGNED)
+
+
+def _sub_in_lines(
+    pattern: re.Pattern[str], replacement: str, text: str, lowered: str, hints: tuple[str, ...]
+) -> str:
+    """``pattern.sub(replacement, text)``, run on the lines where ``lowered`` has a hint."""
+    starts: set[int] = set()
+    for hint in hints:
+        at = lowered.find(hint)
+        while at >= 0:
+            starts.add(text.rfind("\n", 0, at) + 1)
+            end = text.find("\n", at)
+            at = lowered.find(hint, end) if end >= 0 else -1
+    if not starts:
+        return text
+    if len(starts) * _LINE_COST > len(text):  # many lines: one pass over the text is cheaper
+        return pattern.sub(replacement, text)
+    pieces: list[str] = []
+    last = 0
+    for start in sorted(starts):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        new = pattern.sub(replacement, line)
+        if new != line:
+            pieces += (text[last:start], new)
+            last = end
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def _volatile_token(match: re.Match[str]) -> str:

@@ -31,6 +31,8 @@ _ITEMS = frozenset({"li", "td", "th", "dt", "option"})
 _LISTS = frozenset({"ul", "ol", "menu"})
 _TABLES = frozenset({"table", "thead", "tbody", "tfoot"})
 _NESTED_LISTS = frozenset({"ul", "ol", "menu", "table"})
+# Children that take an item off the fast path: spaced, skipped, or marked as footnotes.
+_NOT_PLAIN = BLOCK_TAGS | _NESTED_LISTS | {"sup"}
 _TRANSLATOR = HTMLTranslator()
 
 _TRAIL = " ,;、，；"  # list punctuation after an item ("Albania,")
@@ -53,10 +55,13 @@ class _Compiled:
 
 
 def extract_names(
-    html: bytes, spec: AvailabilitySpec, *, encoding: str | None = None
+    html: bytes, spec: AvailabilitySpec, *, encoding: str | None = None, root: Any | None = None
 ) -> list[str]:
-    """The country names the page lists where ``spec`` says, in page order."""
-    root = parse(html, encoding)
+    """The country names the page lists where ``spec`` says, in page order.
+
+    ``root``: the page already parsed (``html.shared_parse``); extraction may change it.
+    """
+    root = parse(html, encoding) if root is None else root
     compiled = _compile_spec(spec.select, spec.exclude)
     if compiled.exclude is not None:
         excluded = _evaluate(compiled.exclude, root)
@@ -66,9 +71,10 @@ def extract_names(
     return _names(_evaluate(compiled.select, root))
 
 
-def extract_claim(html: bytes, spec: AvailabilitySpec, *, encoding: str | None = None) -> Claim:
+def extract_claim(html: bytes, spec: AvailabilitySpec, *, encoding: str | None = None,
+                  root: Any | None = None) -> Claim:
     """What the page claims: the names it lists, mapped to ISO 3166 codes."""
-    return normalize_names(extract_names(html, spec, encoding=encoding))
+    return normalize_names(extract_names(html, spec, encoding=encoding, root=root))
 
 
 def compile_selector(selector: str) -> Any:
@@ -174,10 +180,34 @@ def _item(element: Any | None) -> str:
     """One name: the element's text without nested lists, trailing separators removed."""
     if element is None:
         return ""
-    if len(element) == 0:
-        return collapse(element.text or "").rstrip(_TRAIL)
-    _mark_footnotes(element)
-    return inline_text(element, skip=_NESTED_LISTS).rstrip(_TRAIL)
+    text = element.text or ""
+    if len(element):
+        parts = [text]
+        if element.tag == "sup" or not _plain_parts(element, parts):
+            _mark_footnotes(element)
+            return inline_text(element, skip=_NESTED_LISTS).rstrip(_TRAIL)
+        text = "".join(parts)
+    # collapse(text), with its check for invisible characters skipped when all are printable
+    return (" ".join(text.split()) if text.isprintable() else collapse(text)).rstrip(_TRAIL)
+
+
+def _plain_parts(element: Any, parts: list[str]) -> bool:
+    """Append the text under ``element``'s children; False if one is a block, list or ``<sup>``.
+
+    Inline children only ("<li><span>Albania</span></li>"): then the text is what
+    ``inline_text`` reads, all of it in order, and there is no footnote to mark.
+    """
+    for child in element[:]:  # a slice: quicker than iterating the element
+        tag = child.tag
+        if type(tag) is not str or tag in _NOT_PLAIN:
+            return False
+        if text := child.text:
+            parts.append(text)
+        if len(child) and not _plain_parts(child, parts):
+            return False
+        if tail := child.tail:
+            parts.append(tail)
+    return True
 
 
 def _mark_footnotes(element: Any) -> None:

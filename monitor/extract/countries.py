@@ -87,20 +87,22 @@ def normalize_country(name: str) -> CountryMatch | None:
 def normalize_names(names: Iterable[str]) -> Claim:
     """A page's list of names to a Claim; split bullets joined, unreadable names reported."""
     items = list(names)
-    matches = [_quiet(item) for item in items]
-    keys = [_item_key(item) for item in items]
-    for i in range(len(items)):
-        if matches[i] is None:
-            _pair(items, keys, matches, i)
-    codes: set[str] = set()
+    matches = list(map(_quiet, items))
+    if missing := [i for i, match in enumerate(matches) if match is None]:
+        keys = list(map(_item_key, items))
+        for i in missing:  # pairing only ever fills a gap: the gaps left are among these
+            if matches[i] is None:
+                _pair(items, keys, matches, i)
+    found = [match for match in matches if match is not None]
     caveats: dict[str, tuple[str, ...]] = {}
-    for match in filter(None, matches):
-        codes.add(match.code)
-        old = caveats.get(match.code, ())
-        if new := tuple(c for c in match.caveats if c not in old):
-            caveats[match.code] = old + new
+    for match in found:
+        if match.caveats:
+            old = caveats.get(match.code, ())
+            if new := tuple(c for c in match.caveats if c not in old):
+                caveats[match.code] = old + new
     unmapped = tuple(item for item, match in zip(items, matches, strict=True) if match is None)
-    return Claim(codes=frozenset(codes), unmapped=unmapped, caveats=caveats, names=len(items))
+    codes = frozenset(match.code for match in found)
+    return Claim(codes=codes, unmapped=unmapped, caveats=caveats, names=len(items))
 
 
 def find_countries(text: str) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ then the ``<meta>``/XML declaration; then UTF-8 with replacement characters.
 from __future__ import annotations
 
 import codecs
+import copy
 import re
 from typing import Any
 
@@ -49,6 +50,7 @@ _INVISIBLE_CHARS = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _NOT_XML_CHARS = dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF])
 _INVISIBLE_CHARS.update(_NOT_XML_CHARS)
 _ODD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u00ad\u200b-\u200d\u2060\ufeff\ufffe\uffff]")
+_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # _NOT_XML_CHARS
 
 
 def codec_name(label: str | None) -> str | None:
@@ -114,6 +116,21 @@ def parse(body: bytes, encoding: str | None = None) -> Any:
     return root
 
 
+def shared_parse(body: bytes) -> Any | None:
+    """One parse of a UTF-8 body that both text normalisation and list extraction may read.
+
+    ``parse`` reads a valid UTF-8 body as it is, whatever charset either caller would pass, so
+    one tree serves both; None for any other body (each caller then parses with its own
+    charset) or when there is no document (each caller then reports it as it always did).
+    """
+    if not _is_utf8(body):
+        return None
+    try:
+        return parse(body)
+    except ExtractError:
+        return None
+
+
 def _is_utf8(body: bytes) -> bool:
     """True when ``body`` is BOM-less valid UTF-8 (the fast path: parse the bytes as they are)."""
     if body.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -150,7 +167,7 @@ def set_text(element: Any, attribute: str, value: str) -> None:
 
 def collapse(text: str) -> str:
     """``text`` on one line: invisible characters removed, whitespace runs made one space."""
-    if _ODD_CHARS.search(text):
+    if not text.isprintable() and _ODD_CHARS.search(text):  # the odd ones are unprintable
         text = text.translate(_INVISIBLE_CHARS)
     return " ".join(text.split())
 
@@ -182,7 +199,52 @@ def _inline_parts(element: Any, parts: list[str], skip: frozenset[str]) -> None:
 
 
 def block_lines(element: Any) -> list[str]:
-    """The visible text of ``element`` as collapsed, non-empty lines (marks line breaks in it)."""
+    """The visible text of ``element`` as collapsed, non-empty lines (a block starts and ends one)."""
+    text = block_text(element)
+    return text.split("\n") if text else []
+
+
+def block_text(element: Any) -> str:
+    """The lines of ``block_lines``, joined by "\\n".
+
+    Read by one XSLT pass (libxslt: no Python call per element) that writes a line break where
+    each block element starts and ends, and leaves the tree as it was. Two cases are read as they
+    always were, by writing the breaks into the tree (``_marked_text``): a failed transform (its
+    recursion limit is far beyond the parser's depth limit), and a character that lxml refuses
+    to set back (a control character from "&#1;") in the subtree or in a block element's own
+    tail; marking then loses the text that holds it, and so a page reads exactly as before.
+    """
+    try:
+        text = str(_BLOCK_TEXT(element))
+    except etree.XSLTError:
+        return _collapsed(_marked_text(element))
+    tail = element.tail
+    if tail and element.tag in BLOCK_TAGS and _REFUSED.search(tail):
+        return _collapsed(_marked_text(element))
+    if _ODD_CHARS.search(text) is None:  # the common case: nothing to take out
+        return collapse_lines(text)
+    if _REFUSED.search(text):
+        text = _marked_text(element)
+    return _collapsed(text)
+
+
+def _collapsed(text: str) -> str:
+    """``collapse_lines`` of ``text`` with the invisible characters taken out first."""
+    if _ODD_CHARS.search(text):
+        text = text.translate(_INVISIBLE_CHARS)
+    return collapse_lines(text)
+
+
+def collapse_lines(text: str) -> str:
+    """``text`` with each line collapsed (see ``collapse``), empty lines dropped, joined by "\\n"."""
+    lines = map(" ".join, map(str.split, filter(None, text.split("\n"))))
+    return "\n".join(filter(None, lines))
+
+
+def _marked_text(element: Any) -> str:
+    """The text of ``element`` with a line break written around each block, in a copy of it
+    (the tree itself stays as it was: an extraction may read it next)."""
+    element = copy.deepcopy(element)
     try:
         for block in element.iter(*BLOCK_TAGS):
             block.text = "\n" + (block.text or "")
@@ -192,6 +254,16 @@ def block_lines(element: Any) -> list[str]:
             set_text(block, "text", "\n" + (block.text or ""))
             set_text(block, "tail", "\n" + (block.tail or ""))
     text: str = etree.tostring(element, method="text", encoding="unicode", with_tail=False)
-    if _ODD_CHARS.search(text):
-        text = text.translate(_INVISIBLE_CHARS)
-    return [" ".join(words) for words in map(str.split, text.split("\n")) if words]
+    return text
+
+
+# The text of a subtree (its tail left out), "\n" where each block element starts and ends:
+# what _marked_text gives, without touching the tree and without a Python call per element.
+_BLOCK_TEXT = etree.XSLT(etree.XML(
+    f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+    <xsl:output method="text" encoding="utf-8"/>
+    <xsl:template match="{'|'.join(sorted(BLOCK_TAGS))}">
+        <xsl:text>&#10;</xsl:text><xsl:apply-templates/><xsl:text>&#10;</xsl:text>
+    </xsl:template>
+    </xsl:stylesheet>"""
+))

@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from monitor.detect import normalize
 from monitor.detect.normalize import content_hash, normalize_text, quick_hash
 from monitor.errors import ExtractError
+from monitor.extract.html import collapse_lines
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 
@@ -150,3 +152,49 @@ def test_the_header_charset_is_used_for_html() -> None:
     body = "<p>Curaçao</p>".encode("cp1252")
     assert normalize_text(body, content_type="text/html; charset=windows-1252") == "Curaçao"
     assert normalize_text(body, content_type='text/html; charset="latin-1"') == "Curaçao"
+
+
+def _reference_volatile(text: str) -> str:
+    """What _strip_volatile does, the plain way: each pattern whose hint is there, over the whole text."""
+    lowered = text.lower()
+    for pattern, replacement, hints in normalize._VOLATILE:
+        if any(hint in lowered for hint in hints):
+            text = pattern.sub(replacement, text)
+    return normalize._LONG_TOKEN.sub(normalize._volatile_token, text)
+
+
+_VOLATILE_BITS = st.sampled_from([
+    "Last updated 2025-02-25", "UPDATED: May 2, 2025", "更新于 2025", "Terakhir diperbarui 3 Mei 2025",
+    "2025-05-27T08:14:03Z", "2024-01-01 10:00:00", "app.js?v=1712345&x=1", "?t=5", "nonce=aZ09xYqW",
+    "token: Zm9vYmFyQmF6UXV4MTIzNDU2Nzg5MGFi", "3f9a1c0e5b7d2a4f6e8c", "© 2019–2025", "(C)2020", "Copyright 2023",
+    "COPYRİGHT 2021", "copyrıght 2022", "ſ", "K", "Türkiye", "xxxxxxxx-", "-yyyyyyyy", "aaaaaaaaaaaaaaaa",
+    "Albania", "edited 5", " ", "\n", ":", "=", "2025",
+])
+
+
+@pytest.mark.parametrize("line_cost", [0, 10**9], ids=["line-by-line", "whole-text"])
+@settings(max_examples=500, deadline=None)
+@given(bits=st.lists(_VOLATILE_BITS, max_size=30))
+def test_volatile_bits_are_stripped_line_by_line_as_over_the_whole_text(line_cost: int, bits: list[str]) -> None:
+    text = "".join(bits)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(normalize, "_LINE_COST", line_cost)
+        assert normalize._strip_volatile(text) == _reference_volatile(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("ab  \n"), max_size=40))
+def test_recollapse_is_collapse_lines_for_spaces_and_line_breaks(text: str) -> None:
+    assert normalize._recollapse(text) == collapse_lines(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("© Example\ncopyrıght 2022", "© Example\ncopyrıght"),  # IGNORECASE reads "ı" as "i"
+        ("© Example\nCOPYRİGHT 2021", "© Example\nCOPYRİGHT"),  # "İ" lower-cases to two characters
+        ("copyrıght 2022", "copyrıght 2022"),  # no hint in the lower-cased text: the pattern does not run
+    ],
+)
+def test_hints_are_read_from_the_lower_cased_text(text: str, expected: str) -> None:
+    assert normalize_text(text.encode(), content_type="text/plain") == expected

@@ -210,6 +210,26 @@ def test_lines_of_a_block_are_read_separately() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("<span>Albania</span>", "Albania"),  # inline children: read in one go
+        ("Al<b>ba</b>nia,", "Albania"),
+        ("<a href='#'><span>Cabo</span> <em>Verde</em></a>;", "Cabo Verde"),
+        ("<span>Congo,</span>\n  <span>Republic of the</span>", "Congo, Republic of the"),
+        ("Albania<sup>1</sup>", "Albania[1]"),  # a footnote is marked
+        ("<span>Albania<sup>(a)</sup></span>", "Albania[a]"),
+        ("Al<br>bania", "Al bania"),  # a block child is a break
+        ("Al<div>bania</div>", "Al bania"),
+        ("Albania<ul><li>Tirana</li></ul>", "Albania"),  # a nested list is left out
+        ("<span>Albania</span><table><tr><td>x</td></tr></table>", "Albania"),
+    ],
+)
+def test_an_item_reads_as_rendered(item: str, expected: str) -> None:
+    page = f"<ul class=countries><li>{item}</li></ul>".encode()
+    assert extract_names(page, AvailabilitySpec(select="ul.countries > li")) == [expected]
+
+
 def test_excluded_subtrees_keep_the_text_after_them() -> None:
     page = b"<p class=x>Kenya<span class=ad>Buy now</span>, Nigeria</p>"
     spec = AvailabilitySpec(select="p.x", exclude=("span.ad",))
