@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.config import Settings
 from monitor.fetch.crawl import Detect, run_crawl
 from monitor.fetch.records import CrawlReport, SourceResult
+from monitor.store.batch import Batch, begin, release
 from monitor.store.detections import (
     DIFF_CHARS,
-    fetch_outcome,
+    SIGNAL_LOOKBACK,
     note_failing,
     observe_changed,
     observe_news,
@@ -38,16 +39,33 @@ def detector(catalog: Catalog, *, diff_chars: int = DIFF_CHARS) -> Detect:
     """The detection hook the crawl runs on its recorded batch before committing."""
 
     def detect(session: Session, results: list[SourceResult]) -> dict[str, Outcome]:
-        changes, held = 0, {}
-        for result in results:
-            changes += len(_detect_one(session, catalog, result, diff_chars))
-            if result.fetch_id is not None and fetch_outcome(session, result.fetch_id) == Outcome.SUSPECT:
-                held[result.source.id] = Outcome.SUSPECT
+        changes = 0
+        batch = _begin(session, results)
+        try:
+            for result in results:
+                changes += len(_detect_one(session, catalog, result, diff_chars))
+            batch.write(session)
+            held = dict.fromkeys(batch.held, Outcome.SUSPECT)
+        finally:
+            release(session)
         if changes or held:
             log.info("detect: %d changes recorded, %d sources held as suspect", changes, len(held))
         return held
 
     return detect
+
+
+def _begin(session: Session, results: list[SourceResult]) -> Batch:
+    """The rows and sets detection will read for this batch, read in a few queries (store/batch.py)."""
+    pages = [r for r in results if r.source.availability is not None]
+    return begin(
+        session,
+        source_ids=[r.source.id for r in results],
+        snapshot_ids=[i for r in results for i in (r.snapshot_id, r.previous_snapshot_id) if i is not None],
+        products=[(r.source.provider, r.source.product_key) for r in pages],
+        earliest=min((r.fetched_at for r in pages if r.outcome is Outcome.CHANGED), default=None),
+        signal_lookback=SIGNAL_LOOKBACK,
+    )
 
 
 def _detect_one(session: Session, catalog: Catalog, result: SourceResult, diff_chars: int) -> list[object]:
@@ -60,7 +78,7 @@ def _detect_one(session: Session, catalog: Catalog, result: SourceResult, diff_c
     if result.outcome is Outcome.CHANGED and result.snapshot_id is not None and result.body is not None:
         return list(observe_changed(
             session, source, snapshot_id=result.snapshot_id, body=result.body, text=result.text or "",
-            observed_at=result.fetched_at, previous_snapshot_id=result.previous_snapshot_id,
+            observed_at=result.fetched_at, previous_snapshot_id=result.previous_snapshot_id, claim=result.claim,
             fetch_id=result.fetch_id, routes=catalog.routes, diff_chars=diff_chars,
         ))
     if result.outcome in (Outcome.UNCHANGED, Outcome.NOT_MODIFIED):

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.detect.normalize import content_hash, normalize_text, quick_hash
 from monitor.sources.catalog import parse_catalog
 from monitor.store.availability import as_of
+from monitor.store.batch import begin, release
 from monitor.store.catalog import sync_sources
-from monitor.store.detections import DIFF_CHARS, PageObservation, apply_page
+from monitor.store.detections import DIFF_CHARS, SIGNAL_LOOKBACK, PageObservation, apply_page
 from monitor.store.engine import transaction
 from monitor.store.models import ChangeRow, SnapshotRow
 
@@ -38,10 +39,15 @@ T0 = datetime(2024, 6, 1, tzinfo=UTC)
 
 
 class Replayer:
-    """Feeds page bodies to apply_page the way the crawl does for new content."""
+    """Feeds page bodies to apply_page the way the crawl does for new content.
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    With ``batch``, each observation runs inside a one-page detection batch (store/batch.py),
+    as a crawl runs it: reads preloaded, set changes written at the batch's end.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], *, batch: bool = False) -> None:
         self.sessions = sessions
+        self.batch = batch
         self.last: tuple[int, str] | None = None
         with transaction(sessions) as s:
             sync_sources(s, CATALOG, now=T0)
@@ -56,7 +62,18 @@ class Replayer:
             obs = PageObservation(source=SOURCE, snapshot_id=snap.id, body=body, text=text, observed_at=at,
                                   previous_snapshot_id=self.last[0] if self.last else None,
                                   previous_text=self.last[1] if self.last else None, diff_chars=diff_chars)
-            changes = apply_page(s, obs, routes=CATALOG.routes)
+            if not self.batch:
+                changes = apply_page(s, obs, routes=CATALOG.routes)
+            else:
+                batch = begin(s, source_ids=[SOURCE.id],
+                              snapshot_ids=[snap.id, *([self.last[0]] if self.last else [])],
+                              products=[(SOURCE.provider, SOURCE.product_key)], earliest=at,
+                              signal_lookback=SIGNAL_LOOKBACK)
+                try:
+                    changes = apply_page(s, obs, routes=CATALOG.routes)
+                    batch.write(s)
+                finally:
+                    release(s)
             self.last = (snap.id, text)
             return changes
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from monitor.types import Outcome, Source, SourceKind
+from monitor.types import Claim, Outcome, Source, SourceKind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,6 +54,7 @@ class SourceResult:
     body: bytes | None = None
     content_type: str | None = None
     final_url: str | None = None
+    claim: Claim | None = None
     new_items: tuple[int, ...] = ()
     edited_items: tuple[int, ...] = ()
     not_before: datetime | None = None

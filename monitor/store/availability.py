@@ -7,15 +7,18 @@ valid_from <= T AND (valid_to IS NULL OR valid_to > T), answered from these rows
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from itertools import islice
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store.models import AvailabilityRow
+
+_SLICE = 2_000  # interval rows per statement
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,6 +53,21 @@ def open_codes(session: Session, provider: str, product: str) -> frozenset[str] 
     return frozenset() if ever is not None else None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetChange:
+    """One product's countries removed and added at ``valid_from``, with their evidence."""
+
+    provider: str
+    product: str
+    added: Iterable[str]
+    removed: Iterable[str]
+    valid_from: datetime
+    recorded_at: datetime
+    change_id: int | None
+    snapshot_id: int | None
+    caveats: Mapping[str, Sequence[str]] | None = None
+
+
 def apply_set_change(
     session: Session,
     *,
@@ -64,30 +82,53 @@ def apply_set_change(
     caveats: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
     """Close the removed countries' open rows and open rows for the added ones, at valid_from."""
-    removed = sorted(removed)
-    if removed:
-        session.execute(
-            update(AvailabilityRow)
-            .where(
-                AvailabilityRow.provider == provider,
-                AvailabilityRow.product == product,
-                AvailabilityRow.country.in_(removed),
-                AvailabilityRow.valid_to.is_(None),
-            )
-            .values(valid_to=valid_from, closed_at=recorded_at)
-            .execution_options(synchronize_session=False)
-        )
-    rows = [
+    apply_set_changes(session, [SetChange(
+        provider=provider, product=product, added=added, removed=removed, valid_from=valid_from,
+        recorded_at=recorded_at, change_id=change_id, snapshot_id=snapshot_id, caveats=caveats)])
+
+
+def apply_set_changes(session: Session, changes: Sequence[SetChange]) -> None:
+    """Apply many set changes: one executemany UPDATE for the closes, one INSERT for the opens.
+
+    Products changed more than once in the list are applied in order, one change at a time.
+    """
+    products = [(c.provider, c.product) for c in changes]
+    if len(set(products)) < len(products):
+        for change in changes:
+            _apply(session, [change])
+        return
+    _apply(session, changes)
+
+
+def _apply(session: Session, changes: Sequence[SetChange]) -> None:
+    closes = ({"p_provider": c.provider, "p_product": c.product, "p_country": code,
+               "p_to": c.valid_from, "p_at": c.recorded_at}
+              for c in changes for code in sorted(c.removed))
+    table = cast(Table, AvailabilityRow.__table__)
+    close = update(table).where(
+        table.c.provider == bindparam("p_provider"), table.c.product == bindparam("p_product"),
+        table.c.country == bindparam("p_country"), table.c.valid_to.is_(None),
+    ).values(valid_to=bindparam("p_to"), closed_at=bindparam("p_at"))
+    for rows in _slices(closes):
+        session.execute(close, rows)
+    opens = (
         {
-            "provider": provider, "product": product, "country": code, "status": "available",
-            "valid_from": valid_from, "valid_to": None, "recorded_at": recorded_at,
-            "change_id": change_id, "snapshot_id": snapshot_id,
-            "caveats": list((caveats or {}).get(code, ())) or None,
+            "provider": c.provider, "product": c.product, "country": code, "status": "available",
+            "valid_from": c.valid_from, "valid_to": None, "recorded_at": c.recorded_at,
+            "change_id": c.change_id, "snapshot_id": c.snapshot_id,
+            "caveats": list((c.caveats or {}).get(code, ())) or None,
         }
-        for code in sorted(added)
-    ]
-    if rows:
+        for c in changes for code in sorted(c.added)
+    )
+    for rows in _slices(opens):
         session.execute(insert(AvailabilityRow), rows)
+
+
+def _slices(rows: Iterable[dict[str, Any]], size: int = _SLICE) -> Iterator[list[dict[str, Any]]]:
+    """Parameter lists of at most ``size`` rows: a first observation of many products opens many rows."""
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def as_of(

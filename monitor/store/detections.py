@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -23,8 +24,9 @@ from monitor.detect.textdiff import text_diff
 from monitor.errors import ExtractError
 from monitor.extract.availability import extract_claim
 from monitor.extract.signals import RESTRICTIVE, extract_signal
-from monitor.store.availability import apply_set_change, open_codes
-from monitor.store.changes import record_change
+from monitor.store.availability import SetChange, apply_set_change, open_codes
+from monitor.store.batch import current
+from monitor.store.changes import change_row, record_change
 from monitor.store.models import AvailabilityRow, ChangeRow, FetchRow, NewsItemRow, SnapshotRow, SourceRow
 from monitor.timeutil import start_of_day
 from monitor.types import Change, ChangeKind, Claim, Route, Severity, Signal, Source
@@ -51,6 +53,7 @@ class PageObservation:
     fetch_id: int | None = None
     encoding: str | None = None
     diff_chars: int = DIFF_CHARS  # setting limits.diff_chars
+    claim: Claim | None = None  # the list, when the crawl already read it from this body
 
 
 def apply_page(session: Session, obs: PageObservation, *, routes: Sequence[Route]) -> list[ChangeRow]:
@@ -90,6 +93,8 @@ def _against_last_good(session: Session, obs: PageObservation) -> PageObservatio
 
 def _claim(obs: PageObservation) -> Claim:
     assert obs.source.availability is not None
+    if obs.claim is not None:
+        return obs.claim
     try:
         return extract_claim(obs.body, obs.source.availability, encoding=obs.encoding)
     except ExtractError as exc:
@@ -107,7 +112,7 @@ def _apply_claim(session: Session, obs: PageObservation, routes: Sequence[Route]
         snapshot.claims = _claim_json(claim)
     state = session.get(SourceRow, source.id)
     assert state is not None
-    previous = open_codes(session, source.provider, source.product_key)
+    previous = _open_codes(session, source.provider, source.product_key)
     verdict = _verdict(previous, claim, spec.max_unmapped)
     pending = frozenset(state.pending_codes) if state.pending_codes is not None else None
     if verdict.suspect and not (verdict.reason == "collapse" and confirm(pending, claim)):
@@ -118,9 +123,13 @@ def _apply_claim(session: Session, obs: PageObservation, routes: Sequence[Route]
     if not added and not removed:
         return None
     if previous is None:  # the baseline: intervals with the snapshot as evidence, nothing to alert
-        apply_set_change(session, provider=source.provider, product=source.product_key, added=added,
-                         removed=(), valid_from=obs.observed_at, recorded_at=obs.observed_at,
-                         change_id=None, snapshot_id=obs.snapshot_id, caveats=claim.caveats)
+        baseline = SetChange(provider=source.provider, product=source.product_key, added=added, removed=(),
+                             valid_from=obs.observed_at, recorded_at=obs.observed_at, change_id=None,
+                             snapshot_id=obs.snapshot_id, caveats=claim.caveats)
+        if (batch := current(session)) is not None:
+            batch.defer(baseline)
+        else:
+            apply_set_change(session, **_fields(baseline))
         return None
     row = _record_set_change(session, obs, claim, added, removed, routes)
     changes.append(row)
@@ -142,6 +151,8 @@ def _hold(session: Session, obs: PageObservation, state: SourceRow, claim: Claim
     log.warning("source %s: extraction suspect (%s): %s", obs.source.id, verdict.reason, verdict.detail)
     if obs.fetch_id is not None and (fetch := session.get(FetchRow, obs.fetch_id)) is not None:
         fetch.outcome = "suspect"
+    if (batch := current(session)) is not None:
+        batch.held.add(obs.source.id)
     snapshot = session.get(SnapshotRow, obs.snapshot_id)
     if snapshot is not None:
         snapshot.claims = {**(snapshot.claims or {}), "suspect": verdict.reason}
@@ -182,15 +193,33 @@ def _record_set_change(session: Session, obs: PageObservation, claim: Claim, add
         title=title, url=source.url,
         diff=text_diff(obs.previous_text, obs.text, max_chars=obs.diff_chars) if obs.previous_text is not None else {},
     )
+    intervals = SetChange(provider=source.provider, product=source.product_key, added=added, removed=removed,
+                          valid_from=valid_from, recorded_at=obs.observed_at, change_id=None,
+                          snapshot_id=obs.snapshot_id, caveats=claim.caveats)
+    if (batch := current(session)) is not None:  # written with the batch's other changes
+        row = change_row(change, detected_at=obs.observed_at, from_snapshot_id=obs.previous_snapshot_id,
+                         to_snapshot_id=obs.snapshot_id)
+        batch.defer(intervals, row=row, change=change, routes=routes)
+        return row
     row = record_change(session, change, routes=routes, detected_at=obs.observed_at,
                         from_snapshot_id=obs.previous_snapshot_id, to_snapshot_id=obs.snapshot_id)
-    apply_set_change(session, provider=source.provider, product=source.product_key, added=added,
-                     removed=removed, valid_from=valid_from, recorded_at=obs.observed_at,
-                     change_id=row.id, snapshot_id=obs.snapshot_id, caveats=claim.caveats)
+    apply_set_change(session, **_fields(replace(intervals, change_id=row.id)))
     return row
 
 
+def _fields(change: SetChange) -> dict[str, Any]:
+    return {name: getattr(change, name) for name in SetChange.__slots__}
+
+
+def _open_codes(session: Session, provider: str, product: str) -> frozenset[str] | None:
+    """The open availability set, from the batch's memory when detection runs in a batch."""
+    batch = current(session)
+    return batch.open_codes(session, provider, product) if batch else open_codes(session, provider, product)
+
+
 def _latest_start(session: Session, source: Source) -> datetime:
+    if (batch := current(session)) is not None:
+        batch.write(session)  # the queued intervals count too
     latest = session.scalar(
         select(AvailabilityRow.valid_from).where(
             AvailabilityRow.provider == source.provider, AvailabilityRow.product == source.product_key,
@@ -203,12 +232,14 @@ def _announced(session: Session, source: Source, added: tuple[str, ...], removed
                now: datetime) -> ChangeRow | None:
     """A recent signal of the same provider that announced these countries, with a date."""
     touched = set(added) | set(removed)
-    candidates = session.scalars(
-        select(ChangeRow).where(
-            ChangeRow.kind == ChangeKind.SIGNAL.value, ChangeRow.provider == source.provider,
-            ChangeRow.effective_date.is_not(None), ChangeRow.detected_at >= now - SIGNAL_LOOKBACK,
-        ).order_by(ChangeRow.detected_at.desc())
-    )
+    batch = current(session)
+    candidates = batch.dated_signals(session, source.provider, now - SIGNAL_LOOKBACK) if batch else \
+        session.scalars(
+            select(ChangeRow).where(
+                ChangeRow.kind == ChangeKind.SIGNAL.value, ChangeRow.provider == source.provider,
+                ChangeRow.effective_date.is_not(None), ChangeRow.detected_at >= now - SIGNAL_LOOKBACK,
+            ).order_by(ChangeRow.detected_at.desc())
+        )
     for row in candidates:
         restrictive = row.action in RESTRICTIVE
         if (restrictive and set(row.countries) & set(removed)) or (
@@ -307,8 +338,11 @@ def _record_signal(
         diff={"providers": list(signal.providers), "relevance": signal.relevance,
               "language": signal.language},
     )
-    return record_change(session, change, routes=routes, detected_at=now, news_item_id=news_item_id,
-                         to_snapshot_id=to_snapshot_id)
+    row = record_change(session, change, routes=routes, detected_at=now, news_item_id=news_item_id,
+                        to_snapshot_id=to_snapshot_id)
+    if (batch := current(session)) is not None:
+        batch.signal_recorded(row)
+    return row
 
 
 def _claim_json(claim: Claim) -> dict[str, object]:
@@ -327,13 +361,14 @@ def _signal_json(signal: Signal) -> dict[str, object]:
 
 def observe_changed(session: Session, source: Source, *, snapshot_id: int, body: bytes, text: str,
                     observed_at: datetime, previous_snapshot_id: int | None, fetch_id: int | None,
-                    routes: Sequence[Route], diff_chars: int = DIFF_CHARS) -> list[ChangeRow]:
-    """Detection for a page whose fetch stored new content."""
+                    routes: Sequence[Route], diff_chars: int = DIFF_CHARS,
+                    claim: Claim | None = None) -> list[ChangeRow]:
+    """Detection for a page whose fetch stored new content (``claim``: its list, if already read)."""
     previous = session.get(SnapshotRow, previous_snapshot_id) if previous_snapshot_id else None
     obs = PageObservation(source=source, snapshot_id=snapshot_id, body=body, text=text,
                           observed_at=observed_at, previous_snapshot_id=previous_snapshot_id,
                           previous_text=previous.text if previous else None, fetch_id=fetch_id,
-                          diff_chars=diff_chars)
+                          diff_chars=diff_chars, claim=claim)
     return apply_page(session, obs, routes=routes)
 
 
@@ -360,12 +395,6 @@ def observe_news(session: Session, source: Source, item_ids: Sequence[int], *, n
         return []
     items = session.scalars(select(NewsItemRow).where(NewsItemRow.id.in_(item_ids)).order_by(NewsItemRow.id))
     return apply_news(session, source, list(items), routes=routes, now=now)
-
-
-def fetch_outcome(session: Session, fetch_id: int) -> str | None:
-    """A fetch row's outcome as it stands in this transaction (detection may have held it)."""
-    fetch = session.get(FetchRow, fetch_id)
-    return fetch.outcome if fetch is not None else None
 
 
 FAILING_ALERT_AFTER = timedelta(days=1)

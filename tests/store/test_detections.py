@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -11,9 +12,13 @@ from monitor.store.models import AlertRow, ChangeRow, SourceRow
 from tests.pages import CHALLENGE, FORTY, NAVIGATION, REDESIGN, page
 from tests.replay import SOURCE, T0, Replayer, codes_at
 
+# Every case runs page by page (apply_page alone) and inside a crawl's detection batch
+# (reads preloaded, writes at the batch's end): both must store the same thing.
+pytestmark = pytest.mark.parametrize("batch", [False, True], ids=["single", "batch"])
 
-def test_eight_step_replay_gives_exactly_one_availability_change(sessions: sessionmaker[Session]) -> None:
-    r = Replayer(sessions)
+
+def test_eight_step_replay_gives_exactly_one_availability_change(sessions: sessionmaker[Session], batch: bool) -> None:
+    r = Replayer(sessions, batch=batch)
     day = timedelta(days=1)
     step2 = [n for n in FORTY if n not in ("Hong Kong", "Macao")] + ["Vietnam"]
     restyled = page(list(reversed(step2)), item_class="item-v2")
@@ -42,8 +47,8 @@ def test_eight_step_replay_gives_exactly_one_availability_change(sessions: sessi
     assert codes_at(sessions, T0 + 10 * day) == after
 
 
-def test_suspect_that_persists_raises_one_operator_alert(sessions: sessionmaker[Session]) -> None:
-    r = Replayer(sessions)
+def test_suspect_that_persists_raises_one_operator_alert(sessions: sessionmaker[Session], batch: bool) -> None:
+    r = Replayer(sessions, batch=batch)
     r.observe(page(FORTY), T0)
     for i in range(1, 5):
         assert all(c.kind == "operator" for c in r.observe(REDESIGN if i % 2 else NAVIGATION, T0 + timedelta(days=i)))
@@ -55,8 +60,8 @@ def test_suspect_that_persists_raises_one_operator_alert(sessions: sessionmaker[
     assert len(codes_at(sessions, T0 + timedelta(days=9))) == 40
 
 
-def test_a_collapse_is_applied_only_when_confirmed(sessions: sessionmaker[Session]) -> None:
-    r = Replayer(sessions)
+def test_a_collapse_is_applied_only_when_confirmed(sessions: sessionmaker[Session], batch: bool) -> None:
+    r = Replayer(sessions, batch=batch)
     half = FORTY[:20]
     r.observe(page(FORTY), T0)
     assert r.observe(page(half), T0 + timedelta(days=1)) == []
@@ -67,8 +72,8 @@ def test_a_collapse_is_applied_only_when_confirmed(sessions: sessionmaker[Sessio
     assert len(codes_at(sessions, T0 + timedelta(days=3))) == 20
 
 
-def test_cosmetic_edit_is_a_low_text_change_without_alert(sessions: sessionmaker[Session]) -> None:
-    r = Replayer(sessions)
+def test_cosmetic_edit_is_a_low_text_change_without_alert(sessions: sessionmaker[Session], batch: bool) -> None:
+    r = Replayer(sessions, batch=batch)
     r.observe(page(FORTY), T0)
     changes = r.observe(page(FORTY, title="Supported countries and territories"), T0 + timedelta(days=1))
     assert [(c.kind, c.severity) for c in changes] == [("text", 10)]
