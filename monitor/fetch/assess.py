@@ -2,18 +2,22 @@
 
 Cheapest first: an outcome the crawl process already settled (a failure, a 304) is final; a
 body whose quick hash equals the last snapshot's raw hash is ``unchanged`` without parsing;
-otherwise the body is normalised (a page) or parsed (a feed) and its content hash compared.
+otherwise the body is normalised (a page) or parsed (a feed) and its content hash compared;
+a changed availability page's list is read here too, so the crawl can do it while it fetches.
 A feed that yields no entry and is not well-formed is ``decode``; so is a page with no text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from monitor.detect.normalize import content_hash, normalize_text, quick_hash
 from monitor.errors import ExtractError
+from monitor.extract.availability import extract_claim
 from monitor.extract.feeds import DEFAULT_FEED_LIMITS, FeedLimits, parse_feed
-from monitor.types import Capture, FeedEntry, Outcome, Source, SourceKind
+from monitor.extract.html import shared_parse
+from monitor.types import AvailabilitySpec, Capture, Claim, FeedEntry, Outcome, Source, SourceKind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,6 +31,7 @@ class Assessment:
     content_hash: str | None = None
     entries: tuple[FeedEntry, ...] = ()
     bozo: bool = False
+    claim: Claim | None = None  # a changed availability page's list, read once here
 
 
 def assess(capture: Capture, source: Source, *, raw_hash: str | None,
@@ -46,14 +51,27 @@ def assess(capture: Capture, source: Source, *, raw_hash: str | None,
 
 def _page(capture: Capture, source: Source, body_hash: str | None,
           last_hash: str | None) -> Assessment:
+    # An availability page is parsed once, for its text and then for its list.
+    root = shared_parse(capture.body) if source.availability is not None else None
     try:
         text = normalize_text(capture.body, content_type=capture.headers.get("content-type"),
-                              ignore=source.ignore)
+                              ignore=source.ignore, root=root)
     except ExtractError as exc:
         return Assessment(outcome=Outcome.DECODE, error=str(exc), body_hash=body_hash)
     if not text:
         return Assessment(outcome=Outcome.DECODE, error="no readable text", body_hash=body_hash)
-    return _compared(text, body_hash, last_hash)
+    result = _compared(text, body_hash, last_hash)
+    if result.outcome is Outcome.CHANGED and source.availability is not None:
+        return replace(result, claim=_claim(capture.body, source.availability, root))
+    return result
+
+
+def _claim(body: bytes, spec: AvailabilitySpec, root: Any | None) -> Claim | None:
+    """The page's claim; None when extraction fails (detection retries it, and says why)."""
+    try:
+        return extract_claim(body, spec, root=root)
+    except ExtractError:
+        return None
 
 
 def _feed(capture: Capture, body_hash: str | None, last_hash: str | None, limits: FeedLimits) -> Assessment:

@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.config import Settings
 from monitor.errors import CatalogError, FetchError
 from monitor.extract.feeds import FeedLimits
-from monitor.fetch.process import ChildExit, run_child
-from monitor.fetch.record import dedupe, record_batch
+from monitor.fetch.process import ChildExit, run_children
+from monitor.fetch.record import record_batch
 from monitor.fetch.records import CrawlJob, CrawlReport, FetchTarget, SourceReport, SourceResult
 from monitor.fetch.settings import scrapy_settings
-from monitor.fetch.transfer import SUFFIX, read_captures
+from monitor.fetch.shard import process_count, shard
+from monitor.fetch.transfer import SUFFIX, CaptureTail
 from monitor.store.catalog import sync_sources
 from monitor.store.engine import make_engine, session_factory, transaction
 from monitor.store.fetches import SourceState, load_states
@@ -37,7 +38,9 @@ from monitor.types import Capture, Catalog, Outcome, Source
 
 log = logging.getLogger(__name__)
 
-#: The detection hook: runs inside the batch's transaction; may say which sources it held as suspect.
+#: Finished captures recorded (and detected) per transaction while the crawl runs.
+RECORD_EVERY = 250
+#: The detection hook: runs inside each chunk's transaction; may say which sources it held as suspect.
 Detect = Callable[[Session, list[SourceResult]], Mapping[str, Outcome] | None]
 
 
@@ -61,8 +64,8 @@ def run_crawl(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *
     waiting = [s for s in chosen if _waiting(states.get(s.id), now)]
     held = {s.id for s in waiting}
     due = [s for s in chosen if s.id not in held]
-    results, timed_out = _fetch_and_record(settings, due, states, now, sessions, detect)
-    reports = {r.source_id: r for r in map(SourceReport.of, results)}
+    recorded, timed_out = _fetch_and_record(settings, due, states, now, sessions, detect)
+    reports = {r.source_id: r for r in recorded}
     reports.update({s.id: _deferred(s, states[s.id]) for s in waiting})
     report = CrawlReport(started_at=now, elapsed=time.monotonic() - started,
                          results=tuple(reports[s.id] for s in chosen), timed_out=timed_out)
@@ -86,25 +89,85 @@ def choose(catalog: Catalog, source_ids: Sequence[str]) -> list[Source]:
 
 def _fetch_and_record(settings: Settings, due: list[Source], states: dict[str, SourceState],
                       now: datetime, sessions: sessionmaker[Session],
-                      detect: Detect | None) -> tuple[list[SourceResult], bool]:
+                      detect: Detect | None) -> tuple[list[SourceReport], bool]:
     if not due:
         return [], False
     targets = tuple(_target(s, states.get(s.id)) for s in due)
     with tempfile.TemporaryDirectory(prefix="regionwatch-crawl-") as tmp:
         workdir = Path(tmp)
-        job = CrawlJob(targets=targets, output_dir=str(workdir), started_at=now,
-                       scrapy_settings=scrapy_settings(settings.fetch, log_level=_level()))
-        ended = run_child(job, workdir, timeout=settings.fetch.crawl_timeout)
-        _check(ended, workdir)
-        captures = _completed(dedupe(read_captures(workdir)), targets, ended, now)
-        with transaction(sessions) as session:
-            limits = FeedLimits(title=settings.limits.feed_title_chars, summary=settings.limits.feed_summary_chars)
-            results = record_batch(session, captures, {s.id: s for s in due}, feed_limits=limits)
-            if detect is not None:
-                overrides = detect(session, results) or {}
-                results = [replace(r, outcome=overrides[r.source.id]) if r.source.id in overrides else r
-                           for r in results]
-    return results, ended.timed_out
+        jobs = _jobs(settings, targets, workdir, now)
+        limits = FeedLimits(title=settings.limits.feed_title_chars, summary=settings.limits.feed_summary_chars)
+        recorder = _Recorder(workdir, sessions, {s.id: s for s in due}, limits, detect)
+        try:
+            ended = run_children(jobs, timeout=settings.fetch.crawl_timeout, meanwhile=recorder.poll)
+            recorder.poll()
+            _check(ended, workdir)
+            recorder.finish(_completed((), targets, ended, now, done=recorder.seen))
+        finally:
+            recorder.close()
+    return recorder.reports, ended.timed_out
+
+
+def _jobs(settings: Settings, targets: tuple[FetchTarget, ...], workdir: Path,
+          now: datetime) -> list[tuple[CrawlJob, Path]]:
+    """One job per crawl process, each writing into its own directory under ``workdir``."""
+    count = process_count(settings.fetch.processes, len(targets))
+    jobs = []
+    for index, part in enumerate(shard(targets, scrapy_settings(settings.fetch, log_level=_level()), count)):
+        output = workdir / f"shard-{index}"
+        output.mkdir()
+        jobs.append((CrawlJob(targets=part.targets, output_dir=str(output), started_at=now,
+                              scrapy_settings=part.scrapy_settings), output))
+    if len(jobs) > 1:
+        log.info("crawl: %d sources split across %d processes", len(targets), len(jobs))
+    return jobs
+
+
+class _Recorder:
+    """Records and detects the captures the crawl process finishes, while it goes on fetching.
+
+    Every ``RECORD_EVERY`` finished captures are recorded and run through detection in one
+    transaction (fetch rows, snapshots, changes, intervals and outbox rows commit together),
+    so the parent's work overlaps the fetching, its memory holds one chunk of bodies at a
+    time, and a crawl stopped half-way keeps the chunks it committed.
+    """
+
+    def __init__(self, workdir: Path, sessions: sessionmaker[Session], sources: dict[str, Source],
+                 limits: FeedLimits, detect: Detect | None) -> None:
+        self.sessions, self.sources, self.limits, self.detect = sessions, sources, limits, detect
+        self.tail = CaptureTail(workdir)
+        self.seen: set[str] = set()
+        self.pending: list[Capture] = []
+        self.reports: list[SourceReport] = []
+
+    def poll(self) -> None:
+        """Take the captures finished since the last poll; record a chunk once there is one."""
+        for capture in self.tail.poll():
+            if capture.source_id in self.seen:
+                log.warning("source %s: second capture in one crawl ignored", capture.source_id)
+                continue
+            self.seen.add(capture.source_id)
+            self.pending.append(capture)
+        while len(self.pending) >= RECORD_EVERY:
+            self._record(RECORD_EVERY)
+
+    def finish(self, more: Iterable[Capture]) -> None:
+        """Record everything left, with ``more`` (the sources the crawl process did not finish)."""
+        self.pending += [c for c in more if c.source_id not in self.seen]
+        while self.pending:
+            self._record(RECORD_EVERY)
+
+    def _record(self, size: int) -> None:
+        """Record (and detect) the first ``size`` pending captures in one transaction."""
+        chunk, self.pending = self.pending[:size], self.pending[size:]
+        with transaction(self.sessions) as session:
+            results = record_batch(session, chunk, self.sources, feed_limits=self.limits)
+            overrides = (self.detect(session, results) or {}) if self.detect is not None else {}
+        self.reports += [SourceReport.of(replace(r, outcome=overrides[r.source.id])
+                                         if r.source.id in overrides else r) for r in results]
+
+    def close(self) -> None:
+        self.tail.close()
 
 
 def _target(source: Source, state: SourceState | None) -> FetchTarget:
@@ -115,16 +178,16 @@ def _target(source: Source, state: SourceState | None) -> FetchTarget:
 
 def _check(ended: ChildExit, workdir: Path) -> None:
     """A crawl process that failed by itself and left nothing is a crawl that did not run."""
-    wrote = any(p.stat().st_size for p in workdir.glob(f"*{SUFFIX}"))
+    wrote = any(p.stat().st_size for p in workdir.rglob(f"*{SUFFIX}"))
     if not ended.timed_out and ended.returncode != 0 and not wrote:
         raise FetchError(f"the crawl process failed (exit status {ended.returncode}): "
                          "see its log above; nothing was fetched")
 
 
 def _completed(captures: Iterable[Capture], targets: Sequence[FetchTarget], ended: ChildExit,
-               now: datetime) -> Iterator[Capture]:
+               now: datetime, *, done: set[str] | None = None) -> Iterator[Capture]:
     """The captures read, then one for every source the process left (``timeout`` if killed)."""
-    done: set[str] = set()
+    done = set(done or ())
     for capture in captures:
         done.add(capture.source_id)
         yield capture

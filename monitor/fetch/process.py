@@ -1,7 +1,9 @@
-"""Running the crawl process with a hard time limit: killed when it is up, never waited on longer.
+"""Running the crawl processes with a hard time limit: killed when it is up, never waited on longer.
 
-No graceful stop is tried: Scrapy's waits for downloads in flight, which is what hangs. The
+No graceful stop is tried: Scrapy's waits for downloads in flight, which is what hangs. A
 process loses nothing by the kill, since each capture is flushed to disk when it is made.
+A batch split across several processes (see shard.py) runs them side by side under one
+deadline.
 """
 
 from __future__ import annotations
@@ -11,41 +13,81 @@ import pickle
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.fetch.records import CrawlJob
 
 log = logging.getLogger(__name__)
+TICK = 0.05  # seconds between the parent's looks at the captures while the crawl runs
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChildExit:
-    """How the crawl process ended."""
+    """How the crawl process (or processes: the first non-zero exit status) ended."""
 
     returncode: int | None
     timed_out: bool
     elapsed: float
 
 
-def run_child(job: CrawlJob, workdir: Path, *, timeout: float) -> ChildExit:
+def run_child(job: CrawlJob, workdir: Path, *, timeout: float,
+              meanwhile: Callable[[], object] | None = None) -> ChildExit:
     """Start ``python -m monitor.fetch.child`` on the job and wait at most ``timeout`` seconds."""
+    return run_children([(job, workdir)], timeout=timeout, meanwhile=meanwhile)
+
+
+def run_children(jobs: Sequence[tuple[CrawlJob, Path]], *, timeout: float,
+                 meanwhile: Callable[[], object] | None = None) -> ChildExit:
+    """Run one crawl process per (job, directory) side by side, all stopped at ``timeout`` seconds.
+
+    ``meanwhile`` is called every ``TICK`` seconds while any runs (the parent's work on the
+    captures finished so far).
+    """
+    started = time.monotonic()
+    procs = [_start(job, workdir) for job, workdir in jobs]
+    try:
+        codes = _wait(procs, started + timeout, meanwhile)
+        return ChildExit(returncode=next((c for c in codes if c), 0), timed_out=False,
+                         elapsed=time.monotonic() - started)
+    except subprocess.TimeoutExpired:
+        running = [p.pid for p in procs if p.poll() is None]
+        log.warning("crawl process %s still running after %.0fs: killed", ", ".join(map(str, running)), timeout)
+        for proc in procs:
+            _kill(proc)
+        codes = [p.returncode for p in procs]
+        return ChildExit(returncode=next((c for c in codes if c), 0), timed_out=True,
+                         elapsed=time.monotonic() - started)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:  # interrupted while waiting (Ctrl-C): leave nothing behind
+                _kill(proc)
+
+
+def _start(job: CrawlJob, workdir: Path) -> subprocess.Popen[bytes]:
     job_path = workdir / "job.pickle"
     job_path.write_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
     command = [sys.executable, "-m", "monitor.fetch.child", str(job_path)]
-    started = time.monotonic()
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,  # noqa: S603
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,  # noqa: S603
                             start_new_session=True)
-    try:
-        code = proc.wait(timeout=timeout)
-        return ChildExit(returncode=code, timed_out=False, elapsed=time.monotonic() - started)
-    except subprocess.TimeoutExpired:
-        log.warning("crawl process %d still running after %.0fs: killed", proc.pid, timeout)
-        _kill(proc)
-        return ChildExit(returncode=proc.returncode, timed_out=True,
-                         elapsed=time.monotonic() - started)
-    finally:
-        if proc.poll() is None:  # interrupted while waiting (Ctrl-C): leave nothing behind
-            _kill(proc)
+
+
+def _wait(procs: list[subprocess.Popen[bytes]], deadline: float,
+          meanwhile: Callable[[], object] | None) -> list[int]:
+    """The exit statuses; TimeoutExpired at the deadline. Runs ``meanwhile`` between short waits."""
+    for proc in procs:
+        while True:
+            left = deadline - time.monotonic()
+            if meanwhile is None or left <= TICK:
+                proc.wait(timeout=max(left, 0.0))
+                break
+            try:
+                proc.wait(timeout=TICK)
+                break
+            except subprocess.TimeoutExpired:
+                meanwhile()
+    return [proc.returncode for proc in procs]
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

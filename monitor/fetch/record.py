@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -168,6 +168,7 @@ def _result(judged: _Judged, fetch_id: int, snapshot_id: int | None,
         error=assessment.error, snapshot_id=snapshot_id,
         previous_snapshot_id=judged.state.snapshot_id,
         text=assessment.text if changed else None, body=capture.body if changed else None,
+        claim=assessment.claim if changed else None,
         content_type=capture.headers.get("content-type"), final_url=capture.final_url,
         new_items=news.new if news else (), edited_items=news.edited if news else (),
         not_before=_not_before(judged),
@@ -185,14 +186,3 @@ def _log(result: SourceResult) -> None:
 
 def _truncate(text: str | None, limit: int) -> str | None:
     return text[:limit] if text is not None else None
-
-
-def dedupe(captures: Iterable[Capture]) -> Iterator[Capture]:
-    """The first capture of each source (a source is fetched once per crawl)."""
-    seen: set[str] = set()
-    for capture in captures:
-        if capture.source_id in seen:
-            log.warning("source %s: second capture in one crawl ignored", capture.source_id)
-            continue
-        seen.add(capture.source_id)
-        yield capture

@@ -10,9 +10,10 @@ redirect guard. Always off: cookies, the HTTP cache, the telnet console, remote 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.config import FetchSettings
+if TYPE_CHECKING:  # the crawl process imports this module: no pydantic there
+    from monitor.config import FetchSettings
 
 #: Statuses retried within one crawl (transient server trouble); 429 is left to Retry-After.
 RETRY_HTTP_CODES = (500, 502, 503, 504, 522, 524, 408)

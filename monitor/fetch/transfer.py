@@ -1,15 +1,18 @@
-"""Captures from the crawl process to its parent: pickles appended to a file, one per source.
+"""Captures from the crawl process to its parent: framed pickles appended to a file, one per source.
 
-Each capture is written and flushed as soon as its source is done, so a crawl process killed
-at its time limit leaves every finished source readable; a record cut short by the kill is
-dropped. The files live in a directory only the parent's user can read (tempfile.mkdtemp),
-written by our own child process, so unpickling them trusts nothing from the network.
+Each capture is written (a 4-byte length, then the pickle) and flushed as soon as its source
+is done. The parent reads the files while the crawl runs (``CaptureTail``), so its own work on
+each capture overlaps the fetching of the next ones; a crawl process killed at its time limit
+leaves every finished source readable, and a record cut short by the kill is dropped. The
+files live in a directory only the parent's user can read (tempfile.mkdtemp), written by our
+own child process, so unpickling them trusts nothing from the network.
 """
 
 from __future__ import annotations
 
 import logging
 import pickle
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SUFFIX = ".captures"
+_FRAME = struct.Struct(">I")
 OUTPUT_SETTING = "REGIONWATCH_OUTPUT_DIR"
 
 
@@ -42,7 +46,8 @@ class CaptureWriter:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Capture) and self._file is not None:
-            self._file.write(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+            data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+            self._file.write(_FRAME.pack(len(data)) + data)
             self._file.flush()
         return item
 
@@ -54,19 +59,59 @@ class CaptureWriter:
 
 def read_captures(directory: Path) -> Iterator[Capture]:
     """Every capture the crawl process wrote, file by file, in the order written."""
-    for path in sorted(directory.glob(f"*{SUFFIX}")):
-        yield from _read_file(path)
+    tail = CaptureTail(directory)
+    yield from tail.poll()
+    tail.close()
 
 
-def _read_file(path: Path) -> Iterator[Capture]:
-    with path.open("rb") as stream:
-        while True:
-            try:
-                record = pickle.load(stream)  # noqa: S301 - our own child's file, see docstring
-            except EOFError:
-                return
-            except (pickle.UnpicklingError, ValueError, AttributeError, IndexError) as exc:
-                log.warning("crawl output %s: last record cut short (%s): dropped", path.name, exc)
-                return
+class CaptureTail:
+    """Reads the captures the crawl process has finished so far, each once, file by file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._buffers: dict[Path, bytearray] = {}
+        self._offsets: dict[Path, int] = {}
+
+    def poll(self) -> list[Capture]:
+        """The captures completed since the last poll."""
+        found: list[Capture] = []
+        for path in sorted(self.directory.rglob(f"*{SUFFIX}")):  # one directory per crawl process
+            found.extend(self._read_new(path))
+        return found
+
+    def close(self) -> None:
+        """After the last poll: a record still incomplete was cut short by a kill, and is dropped."""
+        for path, buffer in self._buffers.items():
+            if buffer:
+                log.warning("crawl output %s: last record cut short (%d bytes): dropped", path.name, len(buffer))
+        self._buffers.clear()
+
+    def _read_new(self, path: Path) -> Iterator[Capture]:
+        offset = self._offsets.get(path, 0)
+        with path.open("rb") as stream:
+            stream.seek(offset)
+            data = stream.read()
+        if not data:
+            return
+        self._offsets[path] = offset + len(data)
+        buffer = self._buffers.setdefault(path, bytearray())
+        buffer += data
+        start = 0
+        while len(buffer) - start >= _FRAME.size:
+            (size,) = _FRAME.unpack_from(buffer, start)
+            end = start + _FRAME.size + size
+            if end > len(buffer):
+                break
+            record = _load(bytes(buffer[start + _FRAME.size:end]), path)
+            start = end
             if isinstance(record, Capture):
                 yield record
+        del buffer[:start]
+
+
+def _load(data: bytes, path: Path) -> object:
+    try:
+        return pickle.loads(data)  # noqa: S301 - our own child's file, see the module docstring
+    except (pickle.UnpicklingError, ValueError, AttributeError, IndexError, EOFError) as exc:
+        log.warning("crawl output %s: unreadable record (%s): dropped", path.name, exc)
+        return None

@@ -5,6 +5,7 @@
     server.redirect("/old", "/login?next=/old")
     server.url("/page")                                   # http://127.0.0.1:PORT/page
     server.hits("/page")                                  # requests seen, with their headers
+    server.peak_in_flight                                 # most requests it answered at once
 
 Paths not set answer 404. ``reset()`` forgets every path and request (the robots.txt too).
 """
@@ -50,6 +51,8 @@ class LocalServer:
         self._lock = threading.Lock()
         self._scripts: dict[str, list[Reply]] = {}
         self._hits: list[Hit] = []
+        self._in_flight = 0
+        self.peak_in_flight = 0
         self._httpd = _QuietServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -95,6 +98,13 @@ class LocalServer:
         with self._lock:
             self._scripts.clear()
             self._hits.clear()
+            self.peak_in_flight = 0
+
+    def entered(self, change: int) -> None:
+        """A request started (+1) or was answered (-1): keeps the peak of requests in flight."""
+        with self._lock:
+            self._in_flight += change
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
 
     def next_reply(self, path: str, headers: Mapping[str, str]) -> Reply | None:
         with self._lock:
@@ -126,6 +136,13 @@ def _handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
+            server.entered(+1)
+            try:
+                self._answer()
+            finally:
+                server.entered(-1)
+
+        def _answer(self) -> None:
             reply = server.next_reply(self.path, self.headers)
             if reply is None:
                 self._send(Reply(status=404, body=b"not found", content_type="text/plain"))

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from monitor.detect.normalize import content_hash, normalize_text, quick_hash
+from monitor.errors import ExtractError
+from monitor.extract.availability import extract_claim
 from monitor.fetch.assess import assess
-from monitor.types import Capture, Outcome, Source, SourceKind
+from monitor.types import AvailabilitySpec, Capture, Outcome, Source, SourceKind
 
 NOW = datetime(2025, 9, 4, tzinfo=UTC)
 PAGE = Source(id="p", kind=SourceKind.PAGE, url="http://x/", provider="x")
@@ -62,3 +68,29 @@ def test_feeds_with_entries_are_read_and_without_them_fail() -> None:
     assert kept.outcome is Outcome.CHANGED and kept.bozo and len(kept.entries) >= 1
     html = assess(cap(b"<html><body>News</body></html>"), FEED, raw_hash=None, last_hash=None)
     assert html.outcome is Outcome.DECODE and html.error and "feed" in html.error
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SPECS = (AvailabilitySpec(select="ul.countries li", exclude=("nav", "footer")),
+         AvailabilitySpec(select="li"), AvailabilitySpec(select="p"), AvailabilitySpec(select="td"))
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.rglob("*.html")), ids=lambda p: p.name)
+def test_one_parse_for_text_and_list_reads_as_two_would(path: Path) -> None:
+    """An availability page is parsed once for its text and its list: the same as parsing twice,
+    and the list's extraction (which drops excluded parts of the tree) never shows in the text."""
+    body = path.read_bytes()
+    for spec in SPECS:
+        source = replace(PAGE, availability=spec)
+        result = assess(cap(body, content_type="text/html; charset=utf-8"), source, raw_hash=None, last_hash=None)
+        text = normalize_text(body, content_type="text/html; charset=utf-8")
+        if result.outcome is Outcome.CHANGED:
+            assert result.text == text
+            try:
+                claim = extract_claim(body, spec)
+            except ExtractError:
+                assert result.claim is None
+            else:
+                assert result.claim == claim
+        else:
+            assert not text

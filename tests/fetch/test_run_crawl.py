@@ -20,7 +20,7 @@ from tests.fetch.server import LocalServer
 NOW = datetime(2025, 9, 4, 12, 0, tzinfo=UTC)
 
 
-def test_a_failing_detect_hook_rolls_the_whole_batch_back(
+def test_a_failing_detect_hook_rolls_its_chunk_back(
         site: LocalServer, sqlite_crawler: Crawler) -> None:
     site.set("/a", "<html><body>Albania</body></html>")
     catalog = sqlite_crawler.catalog(page("a", site.url("/a")))
@@ -38,6 +38,44 @@ def test_a_failing_detect_hook_rolls_the_whole_batch_back(
         assert session.scalar(select(func.count()).select_from(FetchRow)) == 0
         assert session.scalar(select(func.count()).select_from(SnapshotRow)) == 0
         assert session.get(SourceRow, "a") is not None  # the catalog sync stands on its own
+
+
+def test_captures_are_recorded_in_chunks_while_the_crawl_runs(
+        site: LocalServer, sqlite_crawler: Crawler, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each chunk of finished captures is recorded and detected in its own transaction; a chunk
+    whose detection fails is rolled back, the chunks committed before it stay."""
+    monkeypatch.setattr("monitor.fetch.crawl.RECORD_EVERY", 3)
+    for n in range(7):
+        site.set(f"/p{n}", f"<html><body>Page {n}: Albania</body></html>")
+    catalog = sqlite_crawler.catalog(*(page(f"p{n}", site.url(f"/p{n}")) for n in range(7)))
+    sessions = session_factory(sqlite_crawler.engine)
+    chunks: list[list[str]] = []
+
+    def detect(session: Session, results: list[SourceResult]) -> None:
+        assert session.in_transaction()
+        chunks.append([r.source.id for r in results])
+
+    report = run_crawl(sqlite_crawler.settings(), catalog, [s.id for s in catalog.sources], now=NOW,
+                       sessions=sessions, detect=detect)
+    assert [r.source_id for r in report.results] == [f"p{n}" for n in range(7)]
+    assert {r.outcome for r in report.results} == {Outcome.CHANGED}
+    assert [len(c) for c in chunks] == [3, 3, 1] and sorted(s for c in chunks for s in c) == [f"p{n}" for n in range(7)]
+
+    for n in range(7):
+        site.set(f"/p{n}", f"<html><body>Page {n}: Algeria</body></html>")
+    seen: list[str] = []
+
+    def failing(session: Session, results: list[SourceResult]) -> None:
+        if seen:
+            raise RuntimeError("detection failed")
+        seen.extend(r.source.id for r in results)
+
+    with pytest.raises(RuntimeError, match="detection failed"):
+        run_crawl(sqlite_crawler.settings(), catalog, [s.id for s in catalog.sources],
+                  now=NOW + timedelta(hours=1), sessions=sessions, detect=failing)
+    with sessions() as session:
+        second = session.scalars(select(FetchRow.source_id).where(FetchRow.started_at > NOW + timedelta(minutes=30)))
+        assert sorted(second) == sorted(seen) and len(seen) == 3
 
 
 def test_a_source_in_its_retry_after_window_is_not_fetched(
