@@ -43,8 +43,8 @@ class FetchSettings(BaseModel):
     obey_robots: bool = True
     retries: int = Field(2, ge=0, description="retries of transient errors per request")
     crawl_timeout: float = Field(900.0, gt=0, description="hard limit for one crawl batch")
-    processes: int = Field(0, ge=0, le=64, description="crawl processes per batch; 0: one per 500 sources, "
-                                                           "at most the CPU count (see fetch/shard.py)")
+    processes: int = Field(0, ge=0, le=64, description="crawl processes per batch; 0: one per 1,000 sources, "
+                                                           "at most the CPU count minus one (fetch/shard.py)")
     allow_private: bool = Field(False, description="allow redirects to private addresses")
 
 

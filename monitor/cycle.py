@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import Settings
 from monitor.fetch.crawl import Detect, run_crawl
+from monitor.fetch.process import Warm
 from monitor.fetch.records import CrawlReport, SourceResult
 from monitor.store.batch import Batch, begin, release
 from monitor.store.detections import (
@@ -29,10 +30,10 @@ log = logging.getLogger(__name__)
 
 
 def check(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *, now: datetime,
-          sessions: sessionmaker[Session] | None = None) -> CrawlReport:
-    """Fetch, record and detect for the given sources: one batch, one transaction."""
+          sessions: sessionmaker[Session] | None = None, warm: Warm | None = None) -> CrawlReport:
+    """Fetch, record and detect for the given sources: one batch, detected chunk by chunk."""
     detect = detector(catalog, diff_chars=settings.limits.diff_chars)
-    return run_crawl(settings, catalog, source_ids, now=now, sessions=sessions, detect=detect)
+    return run_crawl(settings, catalog, source_ids, now=now, sessions=sessions, detect=detect, warm=warm)
 
 
 def detector(catalog: Catalog, *, diff_chars: int = DIFF_CHARS) -> Detect:

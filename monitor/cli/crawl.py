@@ -28,11 +28,16 @@ def crawl(
     state: AppContext = ctx.obj
     if all_sources == bool(source):
         raise RegionwatchError("choose the sources: --source ID (repeatable) or --all, not both")
-    from monitor.cycle import check  # the crawl and detection stack: not needed for --help
+    from monitor.fetch.process import Warm
+    from monitor.fetch.shard import process_count
 
     catalog = state.catalog
     ids = [s.id for s in catalog.sources if s.enabled] if all_sources else list(source or [])
-    report = check(state.settings, catalog, ids, now=utcnow(), sessions=state.sessions())
+    # The crawl processes start now and import Scrapy while this one loads the database state.
+    with Warm.start(process_count(state.settings.fetch.processes, len(ids))) as warm:
+        from monitor.cycle import check  # the crawl and detection stack: not needed for --help
+
+        report = check(state.settings, catalog, ids, now=utcnow(), sessions=state.sessions(), warm=warm)
     emit([_row(r) for r in report.results], COLUMNS, fmt, title="Crawl")
     summary = f"crawled {report.summary()}\n"
     (sys.stdout if fmt is Format.TABLE else sys.stderr).write(summary)

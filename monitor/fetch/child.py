@@ -2,6 +2,8 @@
 
 It lives only as long as one crawl, so the Twisted reactor starts once per process and is
 never restarted; the parent waits for it with a hard time limit and reads its captures.
+With ``-`` for JOB it imports Scrapy first and then reads the job's path from its standard
+input (an empty line or end of input: no job, exit), so the parent can start it early.
 """
 
 from __future__ import annotations
@@ -40,9 +42,19 @@ def run(job: CrawlJob) -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        sys.stderr.write("usage: python -m monitor.fetch.child JOB\n")
+        sys.stderr.write("usage: python -m monitor.fetch.child JOB|-\n")
         return 2
-    run(load_job(Path(argv[1])))
+    if argv[1] != "-":
+        run(load_job(Path(argv[1])))
+        return 0
+    import scrapy.crawler  # noqa: F401 - the slow imports, done while the parent prepares the job
+
+    import spiders.feeds
+    import spiders.pages  # noqa: F401
+
+    path = sys.stdin.readline().strip()
+    if path:
+        run(load_job(Path(path)))
     return 0
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.config import Settings
 from monitor.errors import CatalogError, FetchError
 from monitor.extract.feeds import FeedLimits
-from monitor.fetch.process import ChildExit, run_children
+from monitor.fetch.process import ChildExit, Warm, run_children
 from monitor.fetch.record import record_batch
 from monitor.fetch.records import CrawlJob, CrawlReport, FetchTarget, SourceReport, SourceResult
 from monitor.fetch.settings import scrapy_settings
@@ -39,22 +39,25 @@ from monitor.types import Capture, Catalog, Outcome, Source
 log = logging.getLogger(__name__)
 
 #: Finished captures recorded (and detected) per transaction while the crawl runs.
-RECORD_EVERY = 250
+RECORD_EVERY = 100
 #: The detection hook: runs inside each chunk's transaction; may say which sources it held as suspect.
 Detect = Callable[[Session, list[SourceResult]], Mapping[str, Outcome] | None]
 
 
 def run_crawl(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *,
               now: datetime, sessions: sessionmaker[Session] | None = None,
-              detect: Detect | None = None) -> CrawlReport:
-    """Fetch the given sources once and record the batch; ``detect`` runs before the commit."""
+              detect: Detect | None = None, warm: Warm | None = None) -> CrawlReport:
+    """Fetch the given sources once and record them; ``detect`` runs in each chunk's transaction.
+
+    ``warm``: crawl processes started earlier (see process.Warm), used before new ones.
+    """
     chosen = choose(catalog, source_ids)
     if sessions is None:
         engine = make_engine(settings.database_url)
         require_head(engine, settings.database_url)
         try:
             return run_crawl(settings, catalog, source_ids, now=now,
-                             sessions=session_factory(engine), detect=detect)
+                             sessions=session_factory(engine), detect=detect, warm=warm)
         finally:
             engine.dispose()
     started = time.monotonic()
@@ -64,7 +67,7 @@ def run_crawl(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *
     waiting = [s for s in chosen if _waiting(states.get(s.id), now)]
     held = {s.id for s in waiting}
     due = [s for s in chosen if s.id not in held]
-    recorded, timed_out = _fetch_and_record(settings, due, states, now, sessions, detect)
+    recorded, timed_out = _fetch_and_record(settings, due, states, now, sessions, detect, warm)
     reports = {r.source_id: r for r in recorded}
     reports.update({s.id: _deferred(s, states[s.id]) for s in waiting})
     report = CrawlReport(started_at=now, elapsed=time.monotonic() - started,
@@ -89,7 +92,7 @@ def choose(catalog: Catalog, source_ids: Sequence[str]) -> list[Source]:
 
 def _fetch_and_record(settings: Settings, due: list[Source], states: dict[str, SourceState],
                       now: datetime, sessions: sessionmaker[Session],
-                      detect: Detect | None) -> tuple[list[SourceReport], bool]:
+                      detect: Detect | None, warm: Warm | None) -> tuple[list[SourceReport], bool]:
     if not due:
         return [], False
     targets = tuple(_target(s, states.get(s.id)) for s in due)
@@ -99,7 +102,8 @@ def _fetch_and_record(settings: Settings, due: list[Source], states: dict[str, S
         limits = FeedLimits(title=settings.limits.feed_title_chars, summary=settings.limits.feed_summary_chars)
         recorder = _Recorder(workdir, sessions, {s.id: s for s in due}, limits, detect)
         try:
-            ended = run_children(jobs, timeout=settings.fetch.crawl_timeout, meanwhile=recorder.poll)
+            ended = run_children(jobs, timeout=settings.fetch.crawl_timeout, meanwhile=recorder.poll,
+                                 warm=warm)
             recorder.poll()
             _check(ended, workdir)
             recorder.finish(_completed((), targets, ended, now, done=recorder.seen))

@@ -3,7 +3,9 @@
 No graceful stop is tried: Scrapy's waits for downloads in flight, which is what hangs. A
 process loses nothing by the kill, since each capture is flushed to disk when it is made.
 A batch split across several processes (see shard.py) runs them side by side under one
-deadline.
+deadline. A process is started before its job exists and is told where the job is on its
+standard input, so ``Warm`` can start processes early: they import Scrapy while the parent
+still loads the catalog and the database state.
 """
 
 from __future__ import annotations
@@ -32,6 +34,42 @@ class ChildExit:
     elapsed: float
 
 
+class Warm:
+    """Crawl processes started ahead of their jobs (``with Warm.start(n) as warm:``).
+
+    Each one imports Scrapy, then waits for a job; ``run_children`` hands them jobs, and the
+    ones left over are told there is none and end when the block does.
+    """
+
+    def __init__(self, procs: Sequence[subprocess.Popen[bytes]] = ()) -> None:
+        self.procs = list(procs)
+
+    @classmethod
+    def start(cls, count: int) -> Warm:
+        return cls([_spawn() for _ in range(count)])
+
+    def take(self) -> subprocess.Popen[bytes]:
+        """A started process, or a new one when none is left."""
+        return self.procs.pop(0) if self.procs else _spawn()
+
+    def close(self) -> None:
+        """End the processes no job was given to (told on their standard input; killed if stuck)."""
+        for proc in self.procs:
+            _send(proc, "")
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                _kill(proc)
+        self.procs = []
+
+    def __enter__(self) -> Warm:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def run_child(job: CrawlJob, workdir: Path, *, timeout: float,
               meanwhile: Callable[[], object] | None = None) -> ChildExit:
     """Start ``python -m monitor.fetch.child`` on the job and wait at most ``timeout`` seconds."""
@@ -39,14 +77,15 @@ def run_child(job: CrawlJob, workdir: Path, *, timeout: float,
 
 
 def run_children(jobs: Sequence[tuple[CrawlJob, Path]], *, timeout: float,
-                 meanwhile: Callable[[], object] | None = None) -> ChildExit:
+                 meanwhile: Callable[[], object] | None = None, warm: Warm | None = None) -> ChildExit:
     """Run one crawl process per (job, directory) side by side, all stopped at ``timeout`` seconds.
 
     ``meanwhile`` is called every ``TICK`` seconds while any runs (the parent's work on the
-    captures finished so far).
+    captures finished so far). ``warm``: processes already started, used first.
     """
     started = time.monotonic()
-    procs = [_start(job, workdir) for job, workdir in jobs]
+    warm = warm or Warm()
+    procs = [_start(job, workdir, warm.take()) for job, workdir in jobs]
     try:
         codes = _wait(procs, started + timeout, meanwhile)
         return ChildExit(returncode=next((c for c in codes if c), 0), timed_out=False,
@@ -65,12 +104,30 @@ def run_children(jobs: Sequence[tuple[CrawlJob, Path]], *, timeout: float,
                 _kill(proc)
 
 
-def _start(job: CrawlJob, workdir: Path) -> subprocess.Popen[bytes]:
+def _spawn() -> subprocess.Popen[bytes]:
+    """A crawl process that imports Scrapy, then reads where its job is from its standard input."""
+    command = [sys.executable, "-m", "monitor.fetch.child", "-"]
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,  # noqa: S603
+                            start_new_session=True)
+
+
+def _start(job: CrawlJob, workdir: Path, proc: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
     job_path = workdir / "job.pickle"
     job_path.write_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-    command = [sys.executable, "-m", "monitor.fetch.child", str(job_path)]
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,  # noqa: S603
-                            start_new_session=True)
+    _send(proc, str(job_path))
+    return proc
+
+
+def _send(proc: subprocess.Popen[bytes], line: str) -> None:
+    """Tell a waiting crawl process its job's path ("" = no job); a process already gone is let be
+    (its exit status tells the caller)."""
+    if proc.stdin is None or proc.stdin.closed:
+        return
+    try:
+        proc.stdin.write(line.encode() + b"\n")
+        proc.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass
 
 
 def _wait(procs: list[subprocess.Popen[bytes]], deadline: float,

@@ -12,7 +12,9 @@ requests in flight in all, and never less spacing than ``fetch.delay``:
 - ``fetch.concurrency`` (requests in flight in all) is divided among the processes too.
 
 ``fetch.processes`` picks ``k``: 0 (the default) is one process per ``SOURCES_PER_PROCESS``
-targets, at most the machine's CPU count.
+targets, at most one less than the machine's CPU count, since the parent needs a core of its
+own to record and detect while the crawl runs (on 2 cores one crawl process was faster than
+two, measured with bench/compare.py: the parent, two crawl processes and the site compete).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from urllib.parse import urlsplit
 from monitor.fetch.records import FetchTarget
 
 #: Targets per process when ``fetch.processes`` is 0 (auto).
-SOURCES_PER_PROCESS = 500
+SOURCES_PER_PROCESS = 1000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,7 +47,8 @@ def process_count(configured: int, targets: int, cpus: int | None = None) -> int
         return 1
     if configured > 0:
         return min(configured, targets)
-    return max(1, min(cpus or os.cpu_count() or 1, math.ceil(targets / SOURCES_PER_PROCESS)))
+    spare = (cpus or os.cpu_count() or 1) - 1  # one core for the parent
+    return max(1, min(spare, math.ceil(targets / SOURCES_PER_PROCESS)))
 
 
 def shard(targets: Sequence[FetchTarget], settings: Mapping[str, Any], count: int) -> list[Shard]:

@@ -19,10 +19,12 @@ def targets(domain: str, count: int) -> list[FetchTarget]:
             for i in range(count)]
 
 
-def test_process_count_is_one_per_five_hundred_sources_at_most_the_cpus() -> None:
+def test_process_count_auto_leaves_the_parent_a_core() -> None:
     assert process_count(0, 23, cpus=8) == 1
     assert process_count(0, SOURCES_PER_PROCESS + 1, cpus=8) == 2
-    assert process_count(0, 10_000, cpus=2) == 2
+    assert process_count(0, 100_000, cpus=8) == 7
+    assert process_count(0, 10_000, cpus=2) == 1
+    assert process_count(0, 10_000, cpus=1) == 1
     assert process_count(3, 10_000, cpus=2) == 3  # set explicitly: as asked
     assert process_count(4, 2, cpus=8) == 2  # never more processes than sources
     assert process_count(0, 0, cpus=8) == 1
