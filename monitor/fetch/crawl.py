@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 #: Finished captures recorded (and detected) per transaction while the crawl runs.
 RECORD_EVERY = 100
+#: The most captures one transaction takes (when recording falls behind the crawl, chunks grow
+#: up to this, which spends less on each chunk's fixed costs).
+RECORD_MAX = 400
 #: The detection hook: runs inside each chunk's transaction; may say which sources it held as suspect.
 Detect = Callable[[Session, list[SourceResult]], Mapping[str, Outcome] | None]
 
@@ -130,10 +133,10 @@ def _jobs(settings: Settings, targets: tuple[FetchTarget, ...], workdir: Path,
 class _Recorder:
     """Records and detects the captures the crawl process finishes, while it goes on fetching.
 
-    Every ``RECORD_EVERY`` finished captures are recorded and run through detection in one
-    transaction (fetch rows, snapshots, changes, intervals and outbox rows commit together),
-    so the parent's work overlaps the fetching, its memory holds one chunk of bodies at a
-    time, and a crawl stopped half-way keeps the chunks it committed.
+    Once ``RECORD_EVERY`` finished captures wait, they (up to ``RECORD_MAX``) are recorded and
+    run through detection in one transaction (fetch rows, snapshots, changes, intervals and
+    outbox rows commit together), so the parent's work overlaps the fetching, its memory holds
+    one chunk of bodies at a time, and a crawl stopped half-way keeps the chunks it committed.
     """
 
     def __init__(self, workdir: Path, sessions: sessionmaker[Session], sources: dict[str, Source],
@@ -153,13 +156,13 @@ class _Recorder:
             self.seen.add(capture.source_id)
             self.pending.append(capture)
         while len(self.pending) >= RECORD_EVERY:
-            self._record(RECORD_EVERY)
+            self._record(RECORD_MAX)
 
     def finish(self, more: Iterable[Capture]) -> None:
         """Record everything left, with ``more`` (the sources the crawl process did not finish)."""
         self.pending += [c for c in more if c.source_id not in self.seen]
         while self.pending:
-            self._record(RECORD_EVERY)
+            self._record(RECORD_MAX)
 
     def _record(self, size: int) -> None:
         """Record (and detect) the first ``size`` pending captures in one transaction."""

@@ -45,6 +45,7 @@ def test_captures_are_recorded_in_chunks_while_the_crawl_runs(
     """Each chunk of finished captures is recorded and detected in its own transaction; a chunk
     whose detection fails is rolled back, the chunks committed before it stay."""
     monkeypatch.setattr("monitor.fetch.crawl.RECORD_EVERY", 3)
+    monkeypatch.setattr("monitor.fetch.crawl.RECORD_MAX", 3)
     for n in range(7):
         site.set(f"/p{n}", f"<html><body>Page {n}: Albania</body></html>")
     catalog = sqlite_crawler.catalog(*(page(f"p{n}", site.url(f"/p{n}")) for n in range(7)))
