@@ -107,7 +107,6 @@ def _fetch_and_record(settings: Settings, due: list[Source], states: dict[str, S
         try:
             ended = run_children(jobs, timeout=settings.fetch.crawl_timeout, meanwhile=recorder.poll,
                                  warm=warm)
-            recorder.poll()
             _check(ended, workdir)
             recorder.finish(_completed((), targets, ended, now, done=recorder.seen))
         finally:
@@ -148,21 +147,27 @@ class _Recorder:
         self.reports: list[SourceReport] = []
 
     def poll(self) -> None:
-        """Take the captures finished since the last poll; record a chunk once there is one."""
-        for capture in self.tail.poll():
+        """Record chunks while at least ``RECORD_EVERY`` finished captures wait."""
+        while self._take() >= RECORD_EVERY:
+            self._record(RECORD_MAX)
+
+    def finish(self, more: Iterable[Capture]) -> None:
+        """Record everything left, with ``more`` (the sources the crawl process did not finish)."""
+        while self._take():
+            self._record(RECORD_MAX)
+        self.pending += [c for c in more if c.source_id not in self.seen]
+        while self.pending:
+            self._record(RECORD_MAX)
+
+    def _take(self) -> int:
+        """Read finished captures until ``RECORD_MAX`` wait (never the whole backlog); how many wait."""
+        for capture in self.tail.poll(limit=max(0, RECORD_MAX - len(self.pending))):
             if capture.source_id in self.seen:
                 log.warning("source %s: second capture in one crawl ignored", capture.source_id)
                 continue
             self.seen.add(capture.source_id)
             self.pending.append(capture)
-        while len(self.pending) >= RECORD_EVERY:
-            self._record(RECORD_MAX)
-
-    def finish(self, more: Iterable[Capture]) -> None:
-        """Record everything left, with ``more`` (the sources the crawl process did not finish)."""
-        self.pending += [c for c in more if c.source_id not in self.seen]
-        while self.pending:
-            self._record(RECORD_MAX)
+        return len(self.pending)
 
     def _record(self, size: int) -> None:
         """Record (and detect) the first ``size`` pending captures in one transaction."""

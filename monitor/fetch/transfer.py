@@ -11,6 +11,7 @@ own child process, so unpickling them trusts nothing from the network.
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import struct
 from collections.abc import Iterator
@@ -60,53 +61,62 @@ class CaptureWriter:
 def read_captures(directory: Path) -> Iterator[Capture]:
     """Every capture the crawl process wrote, file by file, in the order written."""
     tail = CaptureTail(directory)
-    yield from tail.poll()
-    tail.close()
+    try:
+        while found := tail.poll(limit=500):
+            yield from found
+    finally:
+        tail.close()
 
 
 class CaptureTail:
-    """Reads the captures the crawl process has finished so far, each once, file by file."""
+    """Reads the captures the crawl process has finished so far, each once, file by file.
+
+    A record is read only when it is complete (its length is there, and that many bytes), so
+    a record still being written is left for a later poll; ``limit`` bounds how many are
+    taken at once, so a reader that fell behind never holds the whole backlog in memory.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._buffers: dict[Path, bytearray] = {}
-        self._offsets: dict[Path, int] = {}
+        self._files: dict[Path, IO[bytes]] = {}
 
-    def poll(self) -> list[Capture]:
-        """The captures completed since the last poll."""
+    def poll(self, limit: int | None = None) -> list[Capture]:
+        """Up to ``limit`` captures completed since the last poll (all of them if None)."""
         found: list[Capture] = []
         for path in sorted(self.directory.rglob(f"*{SUFFIX}")):  # one directory per crawl process
-            found.extend(self._read_new(path))
+            stream = self._files.get(path) or self._files.setdefault(path, path.open("rb"))
+            while limit is None or len(found) < limit:
+                record = _next(stream, path)
+                if record is _INCOMPLETE:
+                    break
+                if isinstance(record, Capture):
+                    found.append(record)
         return found
 
     def close(self) -> None:
         """After the last poll: a record still incomplete was cut short by a kill, and is dropped."""
-        for path, buffer in self._buffers.items():
-            if buffer:
-                log.warning("crawl output %s: last record cut short (%d bytes): dropped", path.name, len(buffer))
-        self._buffers.clear()
+        for path, stream in self._files.items():
+            left = os.fstat(stream.fileno()).st_size - stream.tell()
+            if left:
+                log.warning("crawl output %s: last record cut short (%d bytes): dropped", path.name, left)
+            stream.close()
+        self._files.clear()
 
-    def _read_new(self, path: Path) -> Iterator[Capture]:
-        offset = self._offsets.get(path, 0)
-        with path.open("rb") as stream:
-            stream.seek(offset)
-            data = stream.read()
-        if not data:
-            return
-        self._offsets[path] = offset + len(data)
-        buffer = self._buffers.setdefault(path, bytearray())
-        buffer += data
-        start = 0
-        while len(buffer) - start >= _FRAME.size:
-            (size,) = _FRAME.unpack_from(buffer, start)
-            end = start + _FRAME.size + size
-            if end > len(buffer):
-                break
-            record = _load(bytes(buffer[start + _FRAME.size:end]), path)
-            start = end
-            if isinstance(record, Capture):
-                yield record
-        del buffer[:start]
+
+_INCOMPLETE = object()
+
+
+def _next(stream: IO[bytes], path: Path) -> object:
+    """The next record of ``stream`` (None if unreadable), or _INCOMPLETE, leaving the position as it was."""
+    start = stream.tell()
+    head = stream.read(_FRAME.size)
+    if len(head) == _FRAME.size:
+        (size,) = _FRAME.unpack(head)
+        data = stream.read(size)
+        if len(data) == size:
+            return _load(data, path)
+    stream.seek(start)
+    return _INCOMPLETE
 
 
 def _load(data: bytes, path: Path) -> object:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.fetch.transfer import CaptureWriter, read_captures
+from monitor.fetch.transfer import CaptureTail, CaptureWriter, read_captures
 from monitor.types import Capture, Outcome
 
 NOW = datetime(2025, 9, 4, tzinfo=UTC)
@@ -44,3 +44,22 @@ def test_a_record_cut_by_a_kill_is_dropped_and_the_rest_kept(tmp_path: Path) -> 
 
 def test_no_output_reads_as_nothing(tmp_path: Path) -> None:
     assert list(read_captures(tmp_path)) == []
+
+
+def test_a_poll_takes_at_most_its_limit_and_leaves_a_record_being_written(tmp_path: Path) -> None:
+    """A reader that fell behind takes the backlog in bounded pieces; half a record waits."""
+    writer = CaptureWriter(tmp_path / "pages.captures")
+    writer.open_spider()
+    for n in range(5):
+        writer.process_item(capture(n))
+    writer.close_spider()
+    path = tmp_path / "pages.captures"
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-7])  # the last record still being written
+    tail = CaptureTail(tmp_path)
+    assert [c.source_id for c in tail.poll(limit=2)] == ["s0", "s1"]
+    assert [c.source_id for c in tail.poll(limit=2)] == ["s2", "s3"]
+    assert tail.poll(limit=2) == []
+    path.write_bytes(whole)  # ... and now finished
+    assert [c.source_id for c in tail.poll(limit=2)] == ["s4"]
+    tail.close()
