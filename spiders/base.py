@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -36,7 +36,11 @@ class CaptureSpider(Spider):
         self._clock_origin = time.monotonic()
 
     async def start(self) -> AsyncIterator[Any]:
+        """The requests, handed over as the downloader has room (Scrapy's lazy start pattern):
+        a batch of 10,000 sources is not queued whole in memory."""
         for target in self.targets:
+            if self.crawler.engine is not None and self.crawler.engine.needs_backout():
+                await self.crawler.signals.wait_for(signals.scheduler_empty)
             yield self.request_for(target)
 
     def request_for(self, target: FetchTarget) -> Request:
