@@ -1,12 +1,13 @@
-"""One crawl = one batch: sync the catalog, fetch in a child process, record in one transaction.
+"""One crawl = one batch: sync the catalog, fetch in crawl processes, record and detect as captures arrive.
 
     report = run_crawl(settings, catalog, ["openai-api-countries"], now=utcnow())
 
-The chosen sources are fetched together by one Scrapy process (pages and feeds side by side,
-concurrent across domains) that is stopped at ``fetch.crawl_timeout``; the sources it did not
-finish are recorded as ``timeout``. A source still inside a Retry-After window from an earlier
-429 is not fetched and is reported ``rate_limited`` (no fetch row: there was no attempt). The
-parent then records the whole batch, and runs ``detect`` on it, in one transaction.
+The chosen sources are fetched together by a Scrapy process (pages and feeds side by side,
+concurrent across domains; a large batch may be split across several, see shard.py) that is
+stopped at ``fetch.crawl_timeout``; the sources it did not finish are recorded as ``timeout``.
+A source still inside a Retry-After window from an earlier 429 is not fetched and is reported
+``rate_limited`` (no fetch row: there was no attempt). While the crawl runs, the parent records
+each chunk of finished captures and runs ``detect`` on it, one transaction per chunk.
 """
 
 from __future__ import annotations

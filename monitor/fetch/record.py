@@ -1,9 +1,9 @@
 """Recording a crawl's captures: fetch rows, new snapshots, news items and source state.
 
-The caller owns the transaction: the whole batch, and the detection that follows it, commit
-together. Captures are handled in chunks, each with a few bulk statements. A capture that
-cannot be judged (a bug, never a bad page) is recorded as ``decode`` with the error, and the
-batch goes on.
+The caller owns the transaction: the captures given, and the detection that follows them,
+commit together (the crawl gives one chunk of finished captures at a time). Captures are
+handled in chunks, each with a few bulk statements. A capture that cannot be judged (a bug,
+never a bad page) is recorded as ``decode`` with the error, and the batch goes on.
 """
 
 from __future__ import annotations
