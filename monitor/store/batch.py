@@ -74,7 +74,7 @@ class Batch:
     def dated_signals(self, session: Session, provider: str, since: datetime) -> list[ChangeRow]:
         """The provider's signal changes with an effective date detected since ``since``, newest first."""
         if self.signals_since is None or since < self.signals_since:
-            return _dated_signals(session, provider, since)
+            return dated_signals(session, provider, since)
         return [row for row in self.signals.get(provider, ()) if row.detected_at >= since]
 
     def defer(self, intervals: SetChange, *, row: ChangeRow | None = None, change: Change | None = None,
@@ -114,7 +114,7 @@ def begin(session: Session, *, source_ids: Sequence[str], snapshot_ids: Sequence
     if earliest is not None:
         since = earliest - signal_lookback
         loaded.signals_since = since
-        for row in _dated_signals(session, None, since):
+        for row in dated_signals(session, None, since):
             loaded.signals.setdefault(row.provider or "", []).append(row)
     session.info[_KEY] = loaded
     return loaded
@@ -163,7 +163,8 @@ def _open_sets(session: Session, products: Sequence[Product]) -> dict[Product, f
     return sets
 
 
-def _dated_signals(session: Session, provider: str | None, since: datetime) -> list[ChangeRow]:
+def dated_signals(session: Session, provider: str | None, since: datetime) -> list[ChangeRow]:
+    """Signal changes with an effective date detected since ``since`` (one provider's, or all), newest first."""
     query = select(ChangeRow).where(
         ChangeRow.kind == ChangeKind.SIGNAL.value, ChangeRow.effective_date.is_not(None),
         ChangeRow.detected_at >= since,

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -24,8 +23,8 @@ from monitor.detect.textdiff import text_diff
 from monitor.errors import ExtractError
 from monitor.extract.availability import extract_claim
 from monitor.extract.signals import RESTRICTIVE, extract_signal
-from monitor.store.availability import SetChange, apply_set_change, open_codes
-from monitor.store.batch import current
+from monitor.store.availability import SetChange, apply_set_changes, open_codes
+from monitor.store.batch import current, dated_signals
 from monitor.store.changes import change_row, record_change
 from monitor.store.models import AvailabilityRow, ChangeRow, FetchRow, NewsItemRow, SnapshotRow, SourceRow
 from monitor.timeutil import start_of_day
@@ -129,7 +128,7 @@ def _apply_claim(session: Session, obs: PageObservation, routes: Sequence[Route]
         if (batch := current(session)) is not None:
             batch.defer(baseline)
         else:
-            apply_set_change(session, **_fields(baseline))
+            apply_set_changes(session, [baseline])
         return None
     row = _record_set_change(session, obs, claim, added, removed, routes)
     changes.append(row)
@@ -203,12 +202,8 @@ def _record_set_change(session: Session, obs: PageObservation, claim: Claim, add
         return row
     row = record_change(session, change, routes=routes, detected_at=obs.observed_at,
                         from_snapshot_id=obs.previous_snapshot_id, to_snapshot_id=obs.snapshot_id)
-    apply_set_change(session, **_fields(replace(intervals, change_id=row.id)))
+    apply_set_changes(session, [replace(intervals, change_id=row.id)])
     return row
-
-
-def _fields(change: SetChange) -> dict[str, Any]:
-    return {name: getattr(change, name) for name in SetChange.__slots__}
 
 
 def _open_codes(session: Session, provider: str, product: str) -> frozenset[str] | None:
@@ -233,13 +228,9 @@ def _announced(session: Session, source: Source, added: tuple[str, ...], removed
     """A recent signal of the same provider that announced these countries, with a date."""
     touched = set(added) | set(removed)
     batch = current(session)
-    candidates = batch.dated_signals(session, source.provider, now - SIGNAL_LOOKBACK) if batch else \
-        session.scalars(
-            select(ChangeRow).where(
-                ChangeRow.kind == ChangeKind.SIGNAL.value, ChangeRow.provider == source.provider,
-                ChangeRow.effective_date.is_not(None), ChangeRow.detected_at >= now - SIGNAL_LOOKBACK,
-            ).order_by(ChangeRow.detected_at.desc())
-        )
+    since = now - SIGNAL_LOOKBACK
+    candidates = batch.dated_signals(session, source.provider, since) if batch else \
+        dated_signals(session, source.provider, since)
     for row in candidates:
         restrictive = row.action in RESTRICTIVE
         if (restrictive and set(row.countries) & set(removed)) or (
