@@ -109,7 +109,7 @@ def _fetch_and_record(settings: Settings, due: list[Source], states: dict[str, S
             ended = run_children(jobs, timeout=settings.fetch.crawl_timeout, meanwhile=recorder.poll,
                                  warm=warm)
             _check(ended, workdir)
-            recorder.finish(_completed((), targets, ended, now, done=recorder.seen))
+            recorder.finish(_unfinished(targets, ended, now, recorder.seen))
         finally:
             recorder.close()
     return recorder.reports, ended.timed_out
@@ -150,15 +150,16 @@ class _Recorder:
     def poll(self) -> None:
         """Record chunks while at least ``RECORD_EVERY`` finished captures wait."""
         while self._take() >= RECORD_EVERY:
-            self._record(RECORD_MAX)
+            self._record()
 
     def finish(self, more: Iterable[Capture]) -> None:
-        """Record everything left, with ``more`` (the sources the crawl process did not finish)."""
+        """Record everything left, then ``more`` (read after that: the sources the crawl process
+        did not finish)."""
         while self._take():
-            self._record(RECORD_MAX)
+            self._record()
         self.pending += [c for c in more if c.source_id not in self.seen]
         while self.pending:
-            self._record(RECORD_MAX)
+            self._record()
 
     def _take(self) -> int:
         """Read finished captures until ``RECORD_MAX`` wait (never the whole backlog); how many wait."""
@@ -170,9 +171,9 @@ class _Recorder:
             self.pending.append(capture)
         return len(self.pending)
 
-    def _record(self, size: int) -> None:
-        """Record (and detect) the first ``size`` pending captures in one transaction."""
-        chunk, self.pending = self.pending[:size], self.pending[size:]
+    def _record(self) -> None:
+        """Record (and detect) the first ``RECORD_MAX`` pending captures in one transaction."""
+        chunk, self.pending = self.pending[:RECORD_MAX], self.pending[RECORD_MAX:]
         with transaction(self.sessions) as session:
             results = record_batch(session, chunk, self.sources, feed_limits=self.limits)
             overrides = (self.detect(session, results) or {}) if self.detect is not None else {}
@@ -197,13 +198,9 @@ def _check(ended: ChildExit, workdir: Path) -> None:
                          "see its log above; nothing was fetched")
 
 
-def _completed(captures: Iterable[Capture], targets: Sequence[FetchTarget], ended: ChildExit,
-               now: datetime, *, done: set[str] | None = None) -> Iterator[Capture]:
-    """The captures read, then one for every source the process left (``timeout`` if killed)."""
-    done = set(done or ())
-    for capture in captures:
-        done.add(capture.source_id)
-        yield capture
+def _unfinished(targets: Sequence[FetchTarget], ended: ChildExit, now: datetime,
+                done: set[str]) -> Iterator[Capture]:
+    """A capture for every source the crawl process left without one (``timeout`` if killed)."""
     if ended.timed_out:
         outcome, reason = Outcome.TIMEOUT, "the crawl reached its time limit first"
     else:  # a bug, not a bad page: the process ended without a word about this source

@@ -70,12 +70,6 @@ class Warm:
         self.close()
 
 
-def run_child(job: CrawlJob, workdir: Path, *, timeout: float,
-              meanwhile: Callable[[], object] | None = None) -> ChildExit:
-    """Start ``python -m monitor.fetch.child`` on the job and wait at most ``timeout`` seconds."""
-    return run_children([(job, workdir)], timeout=timeout, meanwhile=meanwhile)
-
-
 def run_children(jobs: Sequence[tuple[CrawlJob, Path]], *, timeout: float,
                  meanwhile: Callable[[], object] | None = None, warm: Warm | None = None) -> ChildExit:
     """Run one crawl process per (job, directory) side by side, all stopped at ``timeout`` seconds.
