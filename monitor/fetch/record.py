@@ -13,10 +13,10 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import islice
 
 from sqlalchemy.orm import Session
 
+from monitor.chunked import chunked
 from monitor.extract.feeds import DEFAULT_FEED_LIMITS, FeedLimits
 from monitor.fetch.assess import Assessment, assess
 from monitor.fetch.records import SourceResult
@@ -47,8 +47,7 @@ def record_batch(session: Session, captures: Iterable[Capture], sources: Mapping
                  *, feed_limits: FeedLimits = DEFAULT_FEED_LIMITS) -> list[SourceResult]:
     """Record every capture (one fetch row each); the results in capture order."""
     results: list[SourceResult] = []
-    iterator = iter(captures)
-    while chunk := list(islice(iterator, CHUNK)):
+    for chunk in chunked(captures, CHUNK):
         results.extend(_record_chunk(session, chunk, sources, feed_limits))
     return results
 

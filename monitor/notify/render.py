@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.metadata import Metadata
 
+from monitor.chunked import chunked
 from monitor.extract.countries import country_name, flag
 from monitor.types import Change, ChangeKind, Severity
 
@@ -240,7 +241,7 @@ def _thread(change: Change, lists: Sequence[tuple[str, tuple[str, ...]]]) -> tup
 
 def _spill(change: Change, blocks: Sequence[Block], *, label: str = "continued") -> tuple[Message, ...]:
     """Blocks that do not fit one message, as replies of at most 50 blocks each."""
-    parts = [tuple(blocks[i:i + MAX_BLOCKS]) for i in range(0, len(blocks), MAX_BLOCKS)]
+    parts = [tuple(part) for part in chunked(blocks, MAX_BLOCKS)]
     head = escape(_headline(change))
     return tuple(
         Message(text=f"{head}: {label} (part {n} of {len(parts)})" if len(parts) > 1 else f"{head}: {label}",

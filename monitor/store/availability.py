@@ -7,15 +7,15 @@ valid_from <= T AND (valid_to IS NULL OR valid_to > T), answered from these rows
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from monitor.chunked import chunked
 from monitor.store.models import AvailabilityRow
 
 _SLICE = 2_000  # interval rows per statement
@@ -109,8 +109,8 @@ def _apply(session: Session, changes: Sequence[SetChange]) -> None:
         table.c.provider == bindparam("p_provider"), table.c.product == bindparam("p_product"),
         table.c.country == bindparam("p_country"), table.c.valid_to.is_(None),
     ).values(valid_to=bindparam("p_to"), closed_at=bindparam("p_at"))
-    for rows in _slices(closes):
-        session.execute(close, rows)
+    for closing in chunked(closes, _SLICE):  # a first observation of many products opens many rows
+        session.execute(close, closing)
     opens = (
         {
             "provider": c.provider, "product": c.product, "country": code, "status": "available",
@@ -120,15 +120,8 @@ def _apply(session: Session, changes: Sequence[SetChange]) -> None:
         }
         for c in changes for code in sorted(c.added)
     )
-    for rows in _slices(opens):
-        session.execute(insert(AvailabilityRow), rows)
-
-
-def _slices(rows: Iterable[dict[str, Any]], size: int = _SLICE) -> Iterator[list[dict[str, Any]]]:
-    """Parameter lists of at most ``size`` rows: a first observation of many products opens many rows."""
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+    for opening in chunked(opens, _SLICE):
+        session.execute(insert(AvailabilityRow), opening)
 
 
 def as_of(

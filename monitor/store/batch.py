@@ -15,14 +15,14 @@ multi-row INSERT, their outbox rows in another, the intervals in one UPDATE and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
+from monitor.chunked import chunked
 from monitor.store.availability import SetChange, apply_set_changes, open_codes
 from monitor.store.changes import record_changes
 from monitor.store.models import AvailabilityRow, ChangeRow, SnapshotRow, SourceRow
@@ -30,7 +30,6 @@ from monitor.types import Change, ChangeKind, Route
 
 _KEY = "regionwatch.batch"
 _CHUNK = 900  # ids per IN list: well under every backend's bound-parameter limit
-T = TypeVar("T")
 
 Product = tuple[str, str]  # (provider, product)
 
@@ -106,9 +105,9 @@ def begin(session: Session, *, source_ids: Sequence[str], snapshot_ids: Sequence
           products: Sequence[Product], earliest: datetime | None, signal_lookback: timedelta) -> Batch:
     """Read the batch's rows in bulk and attach the batch to ``session`` until ``release``."""
     loaded = Batch(open_sets=_open_sets(session, sorted(set(products))))
-    for names in _chunks(sorted(set(source_ids))):
+    for names in chunked(sorted(set(source_ids)), _CHUNK):
         loaded.rows += session.scalars(select(SourceRow).where(SourceRow.id.in_(names)))
-    for ids in _chunks(sorted(set(snapshot_ids))):
+    for ids in chunked(sorted(set(snapshot_ids)), _CHUNK):
         loaded.rows += session.scalars(select(SnapshotRow).where(SnapshotRow.id.in_(ids))
                                        .options(defer(SnapshotRow.raw_body)))
     if earliest is not None:
@@ -142,7 +141,7 @@ def _open_sets(session: Session, products: Sequence[Product]) -> dict[Product, f
     """
     wanted = set(products)
     sets: dict[Product, frozenset[str] | None] = {}
-    for chunk in _chunks(sorted({product for _, product in products})):
+    for chunk in chunked(sorted({product for _, product in products}), _CHUNK):
         rows = session.execute(
             select(AvailabilityRow.provider, AvailabilityRow.product,
                    func.aggregate_strings(AvailabilityRow.country, ","))
@@ -152,7 +151,7 @@ def _open_sets(session: Session, products: Sequence[Product]) -> dict[Product, f
             if (provider, product) in wanted:
                 sets[(provider, product)] = frozenset(joined.split(","))
     closed_or_new = sorted(wanted - sets.keys())
-    for chunk in _chunks(sorted({product for _, product in closed_or_new})):
+    for chunk in chunked(sorted({product for _, product in closed_or_new}), _CHUNK):
         seen = set(session.execute(
             select(AvailabilityRow.provider, AvailabilityRow.product)
             .where(AvailabilityRow.product.in_(chunk)).distinct()))
@@ -174,6 +173,3 @@ def dated_signals(session: Session, provider: str | None, since: datetime) -> li
     return list(session.scalars(query))
 
 
-def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start:start + _CHUNK]

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from monitor.chunked import chunked
 from monitor.store.models import FetchRow, SnapshotRow, SourceRow
 
 _CHUNK = 500
@@ -88,8 +89,8 @@ class SourceUpdate:
 def load_states(session: Session, source_ids: Sequence[str]) -> dict[str, SourceState]:
     """The state of each source (absent ids are left out), with its latest snapshot's hashes."""
     states: dict[str, SourceState] = {}
-    for start in range(0, len(source_ids), _CHUNK):
-        states.update(_load_chunk(session, list(source_ids[start:start + _CHUNK])))
+    for chunk in chunked(source_ids, _CHUNK):
+        states.update(_load_chunk(session, chunk))
     return states
 
 

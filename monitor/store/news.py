@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from monitor.chunked import chunked
 from monitor.store.models import NewsItemRow
 from monitor.types import FeedEntry
 
@@ -39,8 +40,7 @@ def record_entries(session: Session, source_id: str, entries: Sequence[FeedEntry
     new_ids = _insert(session, source_id, fresh, bozo=bozo, now=now)
     if edited:
         session.execute(update(NewsItemRow), [_edit(known[e.key], e, now) for e in edited])
-    for start in range(0, len(seen), _CHUNK):
-        chunk = seen[start:start + _CHUNK]
+    for chunk in chunked(seen, _CHUNK):
         session.execute(update(NewsItemRow).where(NewsItemRow.id.in_(chunk))
                         .values(last_seen=now).execution_options(synchronize_session=False))
     return NewsRecorded(new=tuple(new_ids), edited=tuple(known[e.key][0] for e in edited))
@@ -49,12 +49,12 @@ def record_entries(session: Session, source_id: str, entries: Sequence[FeedEntry
 def _known(session: Session, source_id: str, keys: list[str]) -> dict[str, tuple[int, str, int]]:
     """(id, content_hash, edits) of the entries already stored, by key."""
     found: dict[str, tuple[int, str, int]] = {}
-    for start in range(0, len(keys), _CHUNK):
+    for chunk in chunked(keys, _CHUNK):
         rows = session.execute(
             select(NewsItemRow.entry_key, NewsItemRow.id, NewsItemRow.content_hash,
                    NewsItemRow.edits)
             .where(NewsItemRow.source_id == source_id,
-                   NewsItemRow.entry_key.in_(keys[start:start + _CHUNK]))
+                   NewsItemRow.entry_key.in_(chunk))
         )
         found.update({key: (ident, digest, edits) for key, ident, digest, edits in rows})
     return found

@@ -6,19 +6,19 @@ frozen records (or rows the caller only reads), so the CLI and the web view shar
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from monitor.chunked import chunked
 from monitor.store.models import AvailabilityRow, ChangeRow, NewsItemRow, SnapshotRow, SourceRow
 from monitor.types import ChangeKind
 
 _CHUNK = 500
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,16 +83,9 @@ def intervals(session: Session, *, provider: str | None = None, product: str | N
     ]
 
 
-def _chunks(values: Iterable[_T]) -> Iterator[list[_T]]:
-    """Values in lists short enough for an IN (...) on any backend."""
-    items = list(values)
-    for start in range(0, len(items), _CHUNK):
-        yield items[start:start + _CHUNK]
-
-
 def _refs(session: Session, ids: Iterable[int]) -> dict[int, ChangeRef]:
     refs: dict[int, ChangeRef] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunked(sorted(ids), _CHUNK):
         query = select(ChangeRow.id, ChangeRow.title, ChangeRow.detected_at, ChangeRow.correction).where(
             ChangeRow.id.in_(chunk))
         refs.update({i: ChangeRef(id=i, title=t, detected_at=d, correction=c) for i, t, d, c in session.execute(query)})
@@ -105,7 +98,7 @@ def _closing_changes(session: Session, rows: Sequence[AvailabilityRow]
     moments = sorted({r.closed_at for r in rows if r.closed_at is not None})
     providers = sorted({r.provider for r in rows if r.closed_at is not None})
     found: dict[tuple[str, str, str, datetime], ChangeRef] = {}
-    for chunk in _chunks(moments):
+    for chunk in chunked(moments, _CHUNK):
         query = select(ChangeRow).where(
             ChangeRow.kind == ChangeKind.AVAILABILITY.value, ChangeRow.detected_at.in_(chunk),
             ChangeRow.provider.in_(providers) if len(providers) <= _CHUNK else ChangeRow.provider.is_not(None),
@@ -178,7 +171,7 @@ def sources(session: Session, *, provider: str | None = None) -> list[SourceRow]
 def latest_change_by_source(session: Session, source_ids: Sequence[str]) -> dict[str, ChangeRef]:
     """Each source's most recent change."""
     latest: dict[str, ChangeRef] = {}
-    for chunk in _chunks(source_ids):
+    for chunk in chunked(source_ids, _CHUNK):
         ranked = (
             select(ChangeRow.id, ChangeRow.source_id, ChangeRow.title, ChangeRow.detected_at, ChangeRow.correction,
                    func.row_number().over(partition_by=ChangeRow.source_id,
