@@ -42,8 +42,8 @@ from monitor.errors import NotifyError
 from monitor.notify.alert_email import compose_alert, render_alert
 from monitor.notify.email import describe, smtp_connection, smtp_unconfigured
 from monitor.notify.render import Message, render
-from monitor.notify.routing import DEFAULT_DESTINATION, OPERATOR_DESTINATION
 from monitor.notify.slack import DeliveryError, Found, Sender, open_sender
+from monitor.routing import DEFAULT_DESTINATION, OPERATOR_DESTINATION
 from monitor.store import outbox
 from monitor.store.engine import transaction
 from monitor.store.outbox import Claimed

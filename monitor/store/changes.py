@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from monitor.notify.routing import destinations
+from monitor.routing import destinations
 from monitor.store.models import AlertRow, ChangeRow
 from monitor.types import Change, Route
 

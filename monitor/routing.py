@@ -1,4 +1,5 @@
-"""Routes: which destinations hear about a change (pure)."""
+"""Routes: which destinations hear about a change (pure; the store writes an outbox row per
+destination, the notifiers resolve "default" and "operator")."""
 
 from __future__ import annotations
 
