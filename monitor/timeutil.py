@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _RELATIVE = re.compile(r"^\s*(\d+)\s*(h|d|w|m|y)\s*$", re.IGNORECASE)
+
+
+#: Seconds a stored word diff may take before diff-match-patch settles for a coarser one.
+DIFF_BUDGET = 1.0
+
+
+def diff_deadline() -> float:
+    """The ``deadline`` for ``detect.textdiff.text_diff``: ``DIFF_BUDGET`` from now (wall clock, as
+    diff-match-patch reads it)."""
+    return time.time() + DIFF_BUDGET
 
 
 def parse_duration(text: str) -> timedelta:

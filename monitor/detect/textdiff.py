@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import time
 from collections.abc import Callable, Sequence
 from itertools import count, groupby, repeat
 from operator import sub
@@ -19,7 +18,6 @@ from diff_match_patch import diff_match_patch
 
 _CONTEXT_LINES = 2
 _EQUAL_CONTEXT = 60  # characters kept at each end of an unchanged stretch in the word diff
-_DMP_TIMEOUT = 1.0  # seconds; past it diff-match-patch returns a coarser (still valid) diff
 # A word, a run of spaces, or one character of punctuation or of a script written without spaces.
 _TOKEN = re.compile(r"(?:(?![\u3040-\u9fff\uac00-\ud7af])\w)+|\s+|.", re.DOTALL)
 
@@ -27,14 +25,18 @@ _Opcode = tuple[str, int, int, int, int]
 _Diff = tuple[int, str]
 
 
-def text_diff(old: str, new: str, *, max_chars: int = 20000) -> dict[str, object]:
-    """A unified line diff and a word diff of ``old`` → ``new``, together at most ``max_chars``."""
+def text_diff(old: str, new: str, *, max_chars: int = 20000, deadline: float | None = None) -> dict[str, object]:
+    """A unified line diff and a word diff of ``old`` → ``new``, together at most ``max_chars``.
+
+    ``deadline``: a ``time.time()`` moment past which diff-match-patch settles for a coarser (still
+    valid) word diff; the caller reads the clock (``timeutil.diff_deadline()``). None: no limit.
+    """
     if old == new:
         return {"lines": "", "words": [], "added_lines": 0, "removed_lines": 0, "truncated": False}
     old_lines, new_lines = old.splitlines(), new.splitlines()
     opcodes = _line_opcodes(old_lines, new_lines)
     lines, added, removed = _line_diff(old_lines, new_lines, opcodes)
-    words = _word_diff(old, new, old_lines, new_lines, opcodes)
+    words = _word_diff(old, new, old_lines, new_lines, opcodes, deadline)
     budget = max(0, max_chars)
     lines_budget = max(budget // 2, budget - _words_size(words))
     truncated = len(lines) > lines_budget
@@ -240,17 +242,19 @@ def _range(start: int, stop: int) -> str:
 
 
 def _word_diff(
-    old: str, new: str, old_lines: list[str], new_lines: list[str], opcodes: list[_Opcode]
+    old: str, new: str, old_lines: list[str], new_lines: list[str], opcodes: list[_Opcode], deadline: float | None
 ) -> list[list[object]]:
     """The diff-match-patch diff word by word, semantic cleanup, unchanged stretches shortened.
 
     Unchanged lines go in as equalities as they are; diff-match-patch only sees the text between
     them (the changed lines, plus any unchanged one whose line break differs), all the pieces under
-    one ``_DMP_TIMEOUT`` deadline.
+    one deadline.
     """
     old_text, new_text = _line_texts(old, old_lines), _line_texts(new, new_lines)
     dmp = diff_match_patch()
-    deadline = time.time() + _DMP_TIMEOUT
+    if deadline is None:
+        dmp.Diff_Timeout = 0  # no limit
+        deadline = float("inf")
     diffs: list[_Diff] = []
     old_done = new_done = 0  # the first line not yet in ``diffs``
     for tag, i1, i2, j1, j2 in opcodes:
