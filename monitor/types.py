@@ -30,6 +30,10 @@ class Outcome(enum.StrEnum):
     TOO_LARGE = "too_large"
     DECODE = "decode"
     ROBOTS = "robots"
+    PARTIAL = "partial"  # a 2xx other than 200 (206 Partial Content): never the whole page
+    TRUNCATED = "truncated"  # a body cut short: Content-Length not met, or a gzip stream cut
+    HELD = "held"  # read, and the set change it shows waits (a confirming read, or a person)
+    CONFIRMED = "confirmed"  # read, and it confirmed a held set change, now applied
 
     @property
     def ok(self) -> bool:
@@ -38,7 +42,8 @@ class Outcome(enum.StrEnum):
 
 
 _OK_OUTCOMES = frozenset(
-    {Outcome.CHANGED, Outcome.UNCHANGED, Outcome.NOT_MODIFIED, Outcome.SUSPECT}
+    {Outcome.CHANGED, Outcome.UNCHANGED, Outcome.NOT_MODIFIED, Outcome.SUSPECT, Outcome.HELD,
+     Outcome.CONFIRMED}
 )
 
 
@@ -47,6 +52,10 @@ class ChangeKind(enum.StrEnum):
     TEXT = "text"
     SIGNAL = "signal"
     OPERATOR = "operator"
+
+
+#: Signal actions that take access away (the others grant it).
+RESTRICTIVE_ACTIONS = frozenset({"restrict", "block", "suspend", "withdraw", "ban"})
 
 
 class Severity(enum.IntEnum):
@@ -126,6 +135,7 @@ class Capture:
     outcome: Outcome | None = None  # set by the fetcher only for failures and 304s
     error: str | None = None
     retry_after: float | None = None
+    conditional: bool = False  # the request carried validators (If-None-Match, If-Modified-Since)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,6 +159,10 @@ class Claim:
     unmapped: tuple[str, ...] = ()
     caveats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     names: int = 0
+    #: The codes in the order the page lists them (first mention), for telling a cut from a removal.
+    order: tuple[str, ...] = ()
+    #: The tags of the containers the selector's matches sit in, in page order ("ul", "ul").
+    shape: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,7 +14,7 @@ from twisted.python.failure import Failure
 
 from monitor.fetch.classify import classify_response, retry_after_seconds
 from monitor.fetch.failures import classify_failure
-from monitor.fetch.middleware import STARTED_META
+from monitor.fetch.middleware import STARTED_META, TRUNCATED_META
 from monitor.fetch.records import FetchTarget
 from monitor.types import Capture, Outcome, SourceKind
 
@@ -63,6 +63,8 @@ class CaptureSpider(Spider):
         outcome, error = classify_response(kind=self.kind, status=response.status,
                                            headers=headers, body=response.body,
                                            url=target.url, final_url=response.url)
+        if response.meta.get(TRUNCATED_META) and (outcome is None or outcome.ok):
+            outcome, error = Outcome.TRUNCATED, response.meta[TRUNCATED_META]
         now = self.now()
         retry = retry_after_seconds(headers.get("retry-after"), now=now) \
             if outcome is Outcome.RATE_LIMITED else None
@@ -71,7 +73,7 @@ class CaptureSpider(Spider):
             fetched_at=now, elapsed=self._elapsed(response.meta), status=response.status,
             headers=headers, body=response.body, etag=headers.get("etag"),
             last_modified=headers.get("last-modified"), outcome=outcome, error=error,
-            retry_after=retry,
+            retry_after=retry, conditional=bool(target.etag or target.last_modified),
         )
 
     def failed(self, failure: Failure) -> Iterator[Capture]:
@@ -85,7 +87,7 @@ class CaptureSpider(Spider):
         yield Capture(
             source_id=target.source_id, url=target.url, final_url=request.url,
             fetched_at=self.now(), elapsed=self._elapsed(request.meta), outcome=outcome,
-            error=error,
+            error=error, conditional=bool(target.etag or target.last_modified),
         )
 
     def _elapsed(self, meta: dict[str, Any]) -> float:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cssselect import HTMLTranslator, SelectorError
@@ -61,6 +61,19 @@ def extract_names(
 
     ``root``: the page already parsed (``html.shared_parse``); extraction may change it.
     """
+    return _names(_select(html, spec, encoding, root))
+
+
+def extract_claim(html: bytes, spec: AvailabilitySpec, *, encoding: str | None = None,
+                  root: Any | None = None) -> Claim:
+    """What the page claims: the names it lists, mapped to ISO 3166 codes, and the shape of
+    what the selector matched (a lost container is damage, not a removal)."""
+    selection = _select(html, spec, encoding, root)
+    return replace(normalize_names(_names(selection)), shape=_shape(selection))
+
+
+def _select(html: bytes, spec: AvailabilitySpec, encoding: str | None, root: Any | None) -> Any:
+    """What ``spec.select`` matches once ``spec.exclude`` is dropped."""
     root = parse(html, encoding) if root is None else root
     compiled = _compile_spec(spec.select, spec.exclude)
     if compiled.exclude is not None:
@@ -68,13 +81,20 @@ def extract_names(
         for element in excluded if isinstance(excluded, list) else ():
             if isinstance(element, etree._Element):
                 drop(element)
-    return _names(_evaluate(compiled.select, root))
+    return _evaluate(compiled.select, root)
 
 
-def extract_claim(html: bytes, spec: AvailabilitySpec, *, encoding: str | None = None,
-                  root: Any | None = None) -> Claim:
-    """What the page claims: the names it lists, mapped to ISO 3166 codes."""
-    return normalize_names(extract_names(html, spec, encoding=encoding, root=root))
+def _shape(selection: Any) -> tuple[str, ...]:
+    """The tags of the containers holding the matches, in page order: an item's parent (the
+    list a ``li`` sits in), any other element itself."""
+    seen: dict[int, Any] = {}  # the elements kept alive, so lxml hands back the same proxy
+    for found in selection if isinstance(selection, list) else ():
+        tag = getattr(found, "tag", None)
+        if not isinstance(tag, str):
+            continue
+        container = found.getparent() if tag in _ITEMS and found.getparent() is not None else found
+        seen.setdefault(id(container), container)
+    return tuple(element.tag for element in seen.values())
 
 
 def compile_selector(selector: str) -> Any:

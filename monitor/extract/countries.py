@@ -101,8 +101,8 @@ def normalize_names(names: Iterable[str]) -> Claim:
             if new := tuple(c for c in match.caveats if c not in old):
                 caveats[match.code] = old + new
     unmapped = tuple(item for item, match in zip(items, matches, strict=True) if match is None)
-    codes = frozenset(match.code for match in found)
-    return Claim(codes=codes, unmapped=unmapped, caveats=caveats, names=len(items))
+    order = tuple(dict.fromkeys(match.code for match in found))
+    return Claim(codes=frozenset(order), unmapped=unmapped, caveats=caveats, names=len(items), order=order)
 
 
 def find_countries(text: str) -> tuple[str, ...]:

@@ -41,9 +41,9 @@ from monitor.extract.dates import (
     word,
 )
 from monitor.extract.providers import UNSUPPORTED_REGIONS, find_providers
-from monitor.types import Signal
+from monitor.types import RESTRICTIVE_ACTIONS, Signal
 
-RESTRICTIVE = frozenset({"restrict", "block", "suspend", "withdraw", "ban"})
+RESTRICTIVE = RESTRICTIVE_ACTIONS
 WIDENING = frozenset({"launch", "expand", "available"})
 MAX_TITLE = 1_000  # characters read from untrusted text; the lead holds the news
 MAX_TEXT = 20_000  # a long article; hostile text costs at most ~0.1 s

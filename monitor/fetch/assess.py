@@ -32,6 +32,7 @@ class Assessment:
     entries: tuple[FeedEntry, ...] = ()
     bozo: bool = False
     claim: Claim | None = None  # a changed availability page's list, read once here
+    complete: bool = True  # False: an HTML document cut before its closing tags
 
 
 def assess(capture: Capture, source: Source, *, raw_hash: str | None,
@@ -62,8 +63,22 @@ def _page(capture: Capture, source: Source, body_hash: str | None,
         return Assessment(outcome=Outcome.DECODE, error="no readable text", body_hash=body_hash)
     result = _compared(text, body_hash, last_hash)
     if result.outcome is Outcome.CHANGED and source.availability is not None:
-        return replace(result, claim=_claim(capture.body, source.availability, root))
+        return replace(result, claim=_claim(capture.body, source.availability, root),
+                       complete=document_complete(capture.body))
     return result
+
+
+_TAIL = 65_536
+
+
+def document_complete(body: bytes) -> bool:
+    """False for an HTML document that opens ``<html`` and never closes it (nor its body): a
+    page cut before its end. Anything else (no ``<html`` at all, plain text) counts as whole."""
+    head = body[:4096].lower()
+    if b"<html" not in head:
+        return True
+    tail = body[-_TAIL:].lower()
+    return b"</html" in tail or b"</body" in tail
 
 
 def _claim(body: bytes, spec: AvailabilitySpec, root: Any | None) -> Claim | None:

@@ -8,11 +8,13 @@ input (an empty line or end of input: no job, exit), so the parent can start it 
 
 from __future__ import annotations
 
+import importlib
 import pickle
 import sys
 from pathlib import Path
 
 from monitor.fetch.records import CrawlJob
+from monitor.fetch.settings import SPIDER_FOR_KIND, SPIDER_MODULES
 from monitor.fetch.transfer import OUTPUT_SETTING
 
 
@@ -25,18 +27,16 @@ def load_job(path: Path) -> CrawlJob:
 
 
 def run(job: CrawlJob) -> None:
-    """Run the page and feed spiders together in one reactor until both are done."""
+    """Run the page and feed spiders together in one reactor until both are done (the spiders
+    are found by name through Scrapy's spider loader, from ``SPIDER_MODULES``)."""
     from scrapy.crawler import AsyncCrawlerProcess
-
-    from spiders.feeds import FeedSpider
-    from spiders.pages import PageSpider
 
     settings = {**job.scrapy_settings, OUTPUT_SETTING: job.output_dir}
     process = AsyncCrawlerProcess(settings)
-    for spider in (PageSpider, FeedSpider):
-        targets = [t for t in job.targets if t.kind is spider.kind]
+    for kind, name in SPIDER_FOR_KIND.items():
+        targets = [t for t in job.targets if t.kind is kind]
         if targets:
-            process.crawl(spider, targets=targets, started_at=job.started_at)
+            process.crawl(name, targets=targets, started_at=job.started_at)
     process.start()
 
 
@@ -49,8 +49,8 @@ def main(argv: list[str]) -> int:
         return 0
     import scrapy.crawler  # noqa: F401 - the slow imports, done while the parent prepares the job
 
-    import spiders.feeds
-    import spiders.pages  # noqa: F401
+    for module in SPIDER_MODULES:
+        importlib.import_module(module)
 
     path = sys.stdin.readline().strip()
     if path:

@@ -8,7 +8,8 @@ Rules, in order (pure functions; the crawl process applies them to every respons
    "Attention Required", "verify you are human", "captcha", ...), or a redirect that ended on
    a login page (a path segment login, signin, auth, oauth, sso..., or a host login.*,
    auth.*, accounts.*).
-3. 5xx is ``http_5xx``; 4xx, an unfollowed 3xx and anything else not 2xx is ``http_4xx``.
+3. 5xx is ``http_5xx``; 4xx, an unfollowed 3xx and anything else not 2xx is ``http_4xx``;
+   a 2xx other than 200 (206 Partial Content above all) is ``partial``.
 4. For a page: a PDF, JSON, image or other non-document body is ``decode``, so is an empty
    one. A feed's body is judged by the feed parser later.
 """
@@ -57,6 +58,8 @@ def classify_response(*, kind: SourceKind, status: int, headers: Mapping[str, st
         return Outcome.HTTP_5XX, f"HTTP {status}"
     if not 200 <= status < 300:
         return Outcome.HTTP_4XX, f"HTTP {status}"
+    if status != 200:  # 206 Partial Content, 203, 204...: never the whole page as it stands
+        return Outcome.PARTIAL, f"HTTP {status}: not a complete answer"
     if kind is SourceKind.PAGE:
         problem = not_a_page(headers.get("content-type"), body)
         if problem is not None:

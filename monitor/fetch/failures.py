@@ -7,6 +7,7 @@ from scrapy.exceptions import (
     DownloadCancelledError,
     DownloadTimeoutError,
     IgnoreRequest,
+    ResponseDataLossError,
 )
 from twisted.internet.error import DNSLookupError, TCPTimedOutError
 from twisted.internet.error import TimeoutError as TxTimeoutError
@@ -16,6 +17,7 @@ from monitor.types import Outcome
 _BY_TYPE: tuple[tuple[tuple[type[BaseException], ...], Outcome], ...] = (
     ((CannotResolveHostError, DNSLookupError), Outcome.DNS),
     ((DownloadTimeoutError, TxTimeoutError, TCPTimedOutError, TimeoutError), Outcome.TIMEOUT),
+    ((ResponseDataLossError,), Outcome.TRUNCATED),
 )
 
 

@@ -16,6 +16,7 @@ import ipaddress
 import logging
 import socket
 import time
+import zlib
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -24,10 +25,13 @@ from monitor.fetch.failures import RedirectRefusedError
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
 
 log = logging.getLogger(__name__)
 
 STARTED_META = "regionwatch_started"
+#: Set on a request whose response body was cut short (why, in a few words).
+TRUNCATED_META = "regionwatch_truncated"
 
 
 class RedirectGuardMiddleware:
@@ -80,3 +84,57 @@ async def _resolves_private(host: str) -> bool:
     except OSError:
         return False  # the download itself will fail and say so (outcome dns)
     return any(is_private_host(str(info[4][0])) for info in infos)
+
+
+class IntegrityMiddleware:
+    """Marks a response whose body is cut short, before Scrapy decompresses it.
+
+    It sits nearer the downloader than HttpCompressionMiddleware (a priority above 590), so it
+    sees the bytes as sent: a body shorter than its Content-Length, or a gzip stream that
+    never reaches its end (Scrapy's gunzip returns what it could read of one, silently).
+    A body cut by a lost connection never gets here: Scrapy fails it as data loss.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IntegrityMiddleware:
+        return cls()
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        reason = truncation(response.headers.get(b"Content-Length"), response.headers.get(b"Content-Encoding"),
+                            response.body, request.method)
+        if reason is not None:
+            log.info("source %s: %s", request.meta.get("source_id", "?"), reason)
+            request.meta[TRUNCATED_META] = reason
+        return response
+
+
+def truncation(length: bytes | None, encoding: bytes | None, body: bytes, method: str = "GET") -> str | None:
+    """Why a raw body is cut short, or None: it falls short of its Content-Length, or its gzip
+    stream does not reach its end."""
+    if length is not None and method != "HEAD":
+        try:
+            expected = int(length)
+        except ValueError:
+            expected = None
+        if expected is not None and len(body) < expected:
+            return f"body cut short: {len(body)} of {expected} bytes (Content-Length)"
+    if encoding is not None and encoding.strip().lower() in (b"gzip", b"x-gzip") and body:
+        if not _gzip_complete(body):
+            return "body cut short: the gzip stream ends before its end"
+    return None
+
+
+def _gzip_complete(body: bytes) -> bool:
+    """True when a gzip stream (of one or more members) reaches its end."""
+    decompressor = zlib.decompressobj(wbits=31)
+    try:
+        while True:
+            decompressor.decompress(body, 0)
+            if not decompressor.eof:
+                return False
+            body = decompressor.unused_data
+            if not body.strip(b"\x00"):
+                return True
+            decompressor = zlib.decompressobj(wbits=31)
+    except zlib.error:
+        return False

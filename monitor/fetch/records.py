@@ -58,6 +58,8 @@ class SourceResult:
     new_items: tuple[int, ...] = ()
     edited_items: tuple[int, ...] = ()
     not_before: datetime | None = None
+    conditional: bool = False  # the request carried validators
+    complete: bool = True  # the document ran to its end (see assess.document_complete)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from monitor.types import SourceKind
+
 if TYPE_CHECKING:  # the crawl process imports this module: no pydantic there
     from monitor.config import FetchSettings
 
@@ -23,10 +25,17 @@ FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml;q
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 
 
+#: Where the capture spiders live, and which source kind each spider name fetches.
+SPIDER_MODULES = ("spiders.pages", "spiders.feeds")
+SPIDER_FOR_KIND = {SourceKind.PAGE: "pages", SourceKind.FEED: "feeds"}
+
+
 def scrapy_settings(fetch: FetchSettings, *, log_level: str = "WARNING") -> dict[str, Any]:
     """The settings dict a crawl process gives Scrapy."""
     return {
         "BOT_NAME": "regionwatch",
+        # The spiders are found by name (Scrapy's spider loader): fetch/ never imports spiders/.
+        "SPIDER_MODULES": list(SPIDER_MODULES),
         "USER_AGENT": fetch.user_agent,
         "ROBOTSTXT_OBEY": fetch.obey_robots,
         "CONCURRENT_REQUESTS": fetch.concurrency,
@@ -58,7 +67,9 @@ def scrapy_settings(fetch: FetchSettings, *, log_level: str = "WARNING") -> dict
         "LOG_ENABLED": True,
         "LOG_FORMATTER": "monitor.fetch.logformat.CaptureLogFormatter",
         "DEFAULT_REQUEST_HEADERS": {"Accept": PAGE_ACCEPT, "Accept-Language": "en"},
-        "DOWNLOADER_MIDDLEWARES": {"monitor.fetch.middleware.RedirectGuardMiddleware": 560},
+        "DOWNLOADER_MIDDLEWARES": {"monitor.fetch.middleware.RedirectGuardMiddleware": 560,
+                                   # nearer the downloader than HttpCompressionMiddleware (590)
+                                   "monitor.fetch.middleware.IntegrityMiddleware": 595},
         "ITEM_PIPELINES": {"monitor.fetch.transfer.CaptureWriter": 100},
         "EXTENSIONS": {"scrapy.extensions.throttle.AutoThrottle": None,
                        "monitor.fetch.throttle.ConditionalAutoThrottle": 0},
