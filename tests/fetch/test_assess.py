@@ -11,7 +11,7 @@ import pytest
 from monitor.detect.normalize import content_hash, normalize_text, quick_hash
 from monitor.errors import ExtractError
 from monitor.extract.availability import extract_claim
-from monitor.fetch.assess import assess
+from monitor.fetch.assess import assess, document_complete
 from monitor.types import AvailabilitySpec, Capture, Outcome, Source, SourceKind
 
 NOW = datetime(2025, 9, 4, tzinfo=UTC)
@@ -94,3 +94,10 @@ def test_one_parse_for_text_and_list_reads_as_two_would(path: Path) -> None:
                 assert result.claim == claim
         else:
             assert not text
+
+
+def test_an_html_document_that_never_closes_is_incomplete() -> None:
+    assert document_complete(b"<!doctype html><html><body><ul><li>Albania</li></ul></body></html>\n")
+    assert document_complete(b"<HTML><BODY><UL><LI>Albania</UL></BODY></HTML><script>late()</script>")
+    assert not document_complete(b"<!doctype html><html><body><ul><li>Albania</li><li>Alg")
+    assert document_complete(b"Albania, Algeria")  # no <html> at all: plain text counts as whole

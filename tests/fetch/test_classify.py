@@ -25,6 +25,7 @@ def judge(status: int = 200, body: bytes = b"<html><body>Albania</body></html>",
     (200, None), (304, Outcome.NOT_MODIFIED), (429, Outcome.RATE_LIMITED),
     (404, Outcome.HTTP_4XX), (410, Outcome.HTTP_4XX), (302, Outcome.HTTP_4XX),
     (500, Outcome.HTTP_5XX), (503, Outcome.HTTP_5XX),
+    (206, Outcome.PARTIAL), (203, Outcome.PARTIAL), (204, Outcome.PARTIAL),  # never the whole page
 ])
 def test_statuses(status: int, expected: Outcome | None) -> None:
     assert judge(status) is expected

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 
 import pytest
 from scrapy import Request
 
 from monitor.fetch.failures import RedirectRefusedError
-from monitor.fetch.middleware import STARTED_META, RedirectGuardMiddleware, is_private_host
+from monitor.fetch.middleware import STARTED_META, RedirectGuardMiddleware, is_private_host, truncation
 
 
 @pytest.mark.parametrize(("host", "private"), [
@@ -43,3 +44,16 @@ def test_allowed_when_configured_or_when_the_source_itself_is_private() -> None:
 def test_first_requests_pass_and_are_stamped() -> None:
     request = guard("http://127.0.0.1/", came_from=None)
     assert isinstance(request.meta[STARTED_META], float)
+
+
+def test_a_body_short_of_its_content_length_or_a_cut_gzip_stream_is_truncated() -> None:
+
+
+    whole = gzip.compress(b"<html><body><ul><li>Albania</li></ul></body></html>" * 50)
+    assert truncation(str(len(whole)).encode(), b"gzip", whole) is None
+    assert truncation(None, b"gzip", whole + gzip.compress(b"more")) is None  # two members
+    assert "Content-Length" in (truncation(b"5000", None, b"x" * 4000) or "")
+    assert "gzip" in (truncation(None, b"gzip", whole[: len(whole) // 2]) or "")
+    assert "gzip" in (truncation(None, b"x-gzip", whole[:-8]) or "")  # the trailer cut: CRC and size lost
+    assert truncation(b"10", None, b"0123456789") is None and truncation(b"junk", None, b"abc") is None
+    assert truncation(b"5000", None, b"", method="HEAD") is None
