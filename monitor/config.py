@@ -6,6 +6,7 @@ documented in README.md (a test keeps the two in step).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,6 +20,7 @@ from pydantic_settings import (
 )
 
 from monitor.errors import ConfigError
+from monitor.timeutil import parse_duration
 
 DEFAULT_CONFIG_FILE = Path("regionwatch.toml")
 DEFAULT_USER_AGENT = "Regionwatch/0.1 (+https://github.com/regionwatch/regionwatch; availability monitor)"
@@ -54,6 +56,33 @@ class LimitsSettings(BaseModel):
     feed_title_chars: int = Field(2_000, ge=100, description="characters kept of a feed entry's title")
     feed_summary_chars: int = Field(20_000, ge=1_000, description="characters kept of a feed entry's text")
     diff_chars: int = Field(20_000, ge=1_000, description="characters of line and word diff stored per change")
+
+
+class DetectSettings(BaseModel):
+    """How a read of an availability list becomes a fact (see detect/decide.py)."""
+
+    confirm_after: timedelta = Field(timedelta(minutes=10), description="a set change is applied only when a "
+                                     "fresh re-fetch at least this much later reads the same set")
+    max_removed_fraction: float = Field(0.2, gt=0, le=1, description="a removal of this share of the list "
+                                        "or more is held for a person")
+
+    @field_validator("confirm_after", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        """Accept "10m", "0s", "1h" (and plain seconds)."""
+        if isinstance(value, str) and value.strip() and not value.strip().isdigit():
+            try:
+                return parse_duration(value)
+            except ValueError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("confirm_after")
+    @classmethod
+    def _not_negative(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("must not be negative")
+        return value
 
 
 class SlackSettings(BaseModel):
@@ -116,6 +145,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    detect: DetectSettings = Field(default_factory=DetectSettings)
     web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod

@@ -77,6 +77,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "digest": LazyCommand("monitor.cli.digest:app", "The weekly digest e-mail: preview it as HTML, or send it now."),
     "alerts": LazyCommand("monitor.cli.alerts:app",
                           "The alert outbox: list it, send what is due to Slack, retry dead alerts."),
+    "held": LazyCommand("monitor.cli.held:app",
+                        "Held set changes: list them, accept one that is real, reject one that is not."),
 }
 
 

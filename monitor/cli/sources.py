@@ -56,5 +56,5 @@ def status(
     state: AppContext = ctx.obj
     rows = source_queries.status(state.sessions(), provider=provider)
     columns = ["provider", "id", "health", "last_outcome", "last_fetch_at", "consecutive_failures",
-               "suspect_reason", "last_change_id", "last_change_at", "last_change_title"]
+               "suspect_reason", "held_change_id", "last_change_id", "last_change_at", "last_change_title"]
     emit(rows, columns, fmt, title="Source health")

@@ -24,7 +24,15 @@ from pydantic import SecretStr
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.config import DigestSettings, FetchSettings, Settings, SlackSettings, SmtpSettings, WebSettings
+from monitor.config import (
+    DetectSettings,
+    DigestSettings,
+    FetchSettings,
+    Settings,
+    SlackSettings,
+    SmtpSettings,
+    WebSettings,
+)
 from monitor.cycle import check
 from monitor.demo import timeline
 from monitor.demo.answers import QUESTIONS, answer
@@ -68,6 +76,9 @@ def demo_settings(database_url: str, slack_api_url: str) -> Settings:
                             api_url=slack_api_url, webhook_url=None, timeout=10, interval=0, backoff=1,
                             max_attempts=3),
         smtp=SmtpSettings(host=None), digest=DigestSettings(recipients=[]), web=WebSettings(),
+        # The timeline's clock jumps from step to step: a set change is confirmed by a fresh re-fetch
+        # within its step (the daemon waits detect.confirm_after, 10 minutes by default).
+        detect=DetectSettings(confirm_after=timedelta(0)),
     )
 
 

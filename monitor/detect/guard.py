@@ -1,13 +1,11 @@
-"""The guard against broken extractions: a suspect claim is held until the next fetch agrees.
+"""The guard against broken extractions: a claim that is no usable list is rejected.
 
-A claim is suspect when it is empty, when what it read looks like site navigation, when it has
-more unmapped names than the source allows, or when it would remove more than a fifth of the
-previous set at once. A first claim (no previous set) is judged on all but the last.
+A claim is no list when it is empty, when what it read looks like site navigation, or when it
+has more unmapped names than the source allows. Whether a usable list's *change* may be
+applied is decided in ``decide.py``.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from monitor.types import Claim
 
@@ -23,50 +21,16 @@ NAVIGATION_WORDS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Verdict:
-    """Whether a claim may be applied as it stands, and if not why."""
-
-    suspect: bool
-    reason: str | None = None
-    detail: str = ""
-
-
-OK = Verdict(suspect=False)
-
-
-def assess(
-    previous: frozenset[str] | None,
-    claim: Claim,
-    *,
-    max_unmapped: int,
-    max_removed_fraction: float = 0.2,
-) -> Verdict:
-    """Judge ``claim`` against the set it would replace (None for a first claim)."""
+def reject_reason(claim: Claim, *, max_unmapped: int) -> tuple[str, str] | None:
+    """Why ``claim`` is no usable list (a reason and a detail), or None when it is one."""
     navigation = sum(1 for name in claim.unmapped if _is_navigation(name))
     if navigation >= 2 or (navigation and not claim.codes):
-        return _suspect("navigation", f"{navigation} unmapped names look like site navigation")
+        return "navigation", f"{navigation} unmapped names look like site navigation"
     if not claim.codes:
-        return _suspect("empty", f"no country codes in {claim.names} names")
+        return "empty", f"no country codes in {claim.names} names"
     if len(claim.unmapped) > max_unmapped:
-        return _suspect(
-            "unmapped", f"{len(claim.unmapped)} unmapped names (at most {max_unmapped} allowed)"
-        )
-    if previous:
-        removed = len(previous - claim.codes)
-        if removed > max_removed_fraction * len(previous):
-            return _suspect("collapse", f"removes {removed} of {len(previous)} codes at once")
-    return OK
-
-
-def confirm(pending: frozenset[str] | None, claim: Claim) -> bool:
-    """True when a held suspect set is read again unchanged (never for an empty one)."""
-    return pending is not None and bool(claim.codes) and claim.codes == pending
-
-
-def _suspect(reason: str, detail: str) -> Verdict:
-    """A suspect verdict."""
-    return Verdict(suspect=True, reason=reason, detail=detail)
+        return "unmapped", f"{len(claim.unmapped)} unmapped names (at most {max_unmapped} allowed)"
+    return None
 
 
 def _is_navigation(name: str) -> bool:

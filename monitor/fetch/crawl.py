@@ -34,6 +34,7 @@ from monitor.fetch.transfer import SUFFIX, CaptureTail
 from monitor.store.catalog import sync_sources
 from monitor.store.engine import make_engine, session_factory, transaction
 from monitor.store.fetches import SourceState, load_states
+from monitor.store.held import awaiting_confirmation
 from monitor.store.migrate import require_head
 from monitor.types import Capture, Catalog, Outcome, Source
 
@@ -68,10 +69,11 @@ def run_crawl(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *
     with transaction(sessions) as session:
         sync_sources(session, catalog, now=now)
         states = load_states(session, [s.id for s in chosen])
+        fresh = awaiting_confirmation(session, [s.id for s in chosen])
     waiting = [s for s in chosen if _waiting(states.get(s.id), now)]
     held = {s.id for s in waiting}
     due = [s for s in chosen if s.id not in held]
-    recorded, timed_out = _fetch_and_record(settings, due, states, now, sessions, detect, warm)
+    recorded, timed_out = _fetch_and_record(settings, due, states, fresh, now, sessions, detect, warm)
     reports = {r.source_id: r for r in recorded}
     reports.update({s.id: _deferred(s, states[s.id]) for s in waiting})
     report = CrawlReport(started_at=now, elapsed=time.monotonic() - started,
@@ -94,12 +96,14 @@ def choose(catalog: Catalog, source_ids: Sequence[str]) -> list[Source]:
     return chosen
 
 
-def _fetch_and_record(settings: Settings, due: list[Source], states: dict[str, SourceState],
+def _fetch_and_record(settings: Settings, due: list[Source], states: dict[str, SourceState], fresh: set[str],
                       now: datetime, sessions: sessionmaker[Session],
                       detect: Detect | None, warm: Warm | None) -> tuple[list[SourceReport], bool]:
     if not due:
         return [], False
-    targets = tuple(_target(s, states.get(s.id)) for s in due)
+    # A source whose held change waits for a confirming read is fetched without validators:
+    # only a body read now can confirm (a 304 never does).
+    targets = tuple(_target(s, None if s.id in fresh else states.get(s.id)) for s in due)
     with tempfile.TemporaryDirectory(prefix="regionwatch-crawl-") as tmp:
         workdir = Path(tmp)
         jobs = _jobs(settings, targets, workdir, now)

@@ -23,6 +23,7 @@ from jinja2 import Environment, StrictUndefined, Template
 
 from monitor.extract.countries import country_name, flag
 from monitor.notify.digest import Country, cap, excerpt, one_line, safe_url
+from monitor.notify.render import confirmation_facts
 from monitor.types import Change, ChangeKind
 
 PREFIX = "[Regionwatch]"
@@ -118,7 +119,9 @@ def _view(change: Change | None, key: str, detected_at: datetime | None, fallbac
     signal = change.kind is ChangeKind.SIGNAL
     lists = [("Removed", change.removed), ("Added", change.added), ("Countries named", change.countries)]
     facts = [("Effective", change.effective_date.isoformat() if change.effective_date else "not announced")]
-    if detected_at is not None:
+    confirmation = confirmation_facts(change)
+    facts += confirmation
+    if detected_at is not None and not confirmation:
         facts.append(("Detected", detected_at.strftime("%Y-%m-%d %H:%M UTC")))
     facts.append(("Severity", change.severity.name.lower()))
     diff = change.diff.get("lines") if change.diff and not signal else None

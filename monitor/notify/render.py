@@ -165,10 +165,31 @@ def _lists(change: Change) -> list[tuple[str, tuple[str, ...]]]:
     return [(title, codes) for title, codes in found if codes]
 
 
+def confirmation_facts(change: Change) -> list[tuple[str, str]]:
+    """When an availability change was first seen and how it was confirmed (a fresh read, or a
+    person), from what detection stored with it; nothing for other changes."""
+    diff = change.diff or {}
+    first, confirmed = diff.get("first_seen"), diff.get("confirmed_at")
+    if not isinstance(first, str) or not isinstance(confirmed, str):
+        return []
+    how = diff.get("confirmation")
+    return [("First seen", _moment(first)),
+            ("Confirmed", _moment(confirmed) + (f" ({how})" if isinstance(how, str) else ""))]
+
+
+def _moment(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return iso
+
+
 def _facts(change: Change, detected_at: datetime | None) -> SectionBlock:
     effective = change.effective_date.isoformat() if change.effective_date else "not announced"
     facts = [f"*Effective*\n{effective}"]
-    if detected_at is not None:
+    confirmation = confirmation_facts(change)
+    facts += [f"*{name}*\n{value}" for name, value in confirmation]
+    if detected_at is not None and not confirmation:
         facts.append(f"*Detected*\n{detected_at.strftime('%Y-%m-%d %H:%M UTC')}")
     facts.append(f"*Severity*\n{_severity_name(change.severity)}")
     if change.url or change.source_id:

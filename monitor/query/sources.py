@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.store import reads
+from monitor.store.held import held_changes
 from monitor.store.models import SourceRow
 
 
@@ -15,6 +16,7 @@ def status(sessions: sessionmaker[Session], *, provider: str | None = None) -> l
     with sessions() as session:
         rows = reads.sources(session, provider=provider)
         latest = reads.latest_change_by_source(session, [r.id for r in rows])
+        waiting = {v.source: v for v in held_changes(session)}
     result = []
     for row in rows:
         change = latest.get(row.id)
@@ -27,6 +29,8 @@ def status(sessions: sessionmaker[Session], *, provider: str | None = None) -> l
             "suspect_since": row.suspect_since, "last_change_id": change.id if change else None,
             "last_change_at": change.detected_at if change else None,
             "last_change_title": change.title if change else None,
+            "held_change_id": waiting[row.id].id if row.id in waiting else None,
+            "held_reason": waiting[row.id].reason if row.id in waiting else None,
         })
     return result
 

@@ -29,6 +29,7 @@ from monitor.schedule.due import due_sources
 from monitor.schedule.lock import daemon_lock
 from monitor.schedule.triggers import digest_trigger, time_zone
 from monitor.store.engine import session_factory
+from monitor.store.held import confirmations_due
 from monitor.store.schedule import fetch_times
 from monitor.types import Catalog
 
@@ -48,10 +49,16 @@ class Daemon:
         self._dispatching = threading.Lock()
 
     def crawl_due(self) -> int:
-        """Crawl, as one batch, every source whose cadence has come round; returns how many."""
+        """Crawl, as one batch, every source whose cadence has come round and every source whose
+        held change is due for its confirming read (``detect.confirm_after`` after it was first
+        seen, not at the source's cadence); returns how many."""
         now = self.clock()
         with self.sessions() as session:
-            due = due_sources(self.catalog, fetch_times(session), now)
+            confirming = set(confirmations_due(session, now))
+            cadence = set(due_sources(self.catalog, fetch_times(session), now))
+        due = [s.id for s in self.catalog.sources if s.id in cadence or (s.id in confirming and s.enabled)]
+        if confirming & set(due):
+            log.info("daemon: %d source(s) due for a confirming read", len(confirming & set(due)))
         if due:
             check(self.settings, self.catalog, due, now=now, sessions=self.sessions)
             self.dispatch()  # a change found now is on Slack within seconds, not at the next tick

@@ -63,7 +63,9 @@ class SourceRow(Base):
     failing_since: Mapped[datetime | None]
     suspect_since: Mapped[datetime | None]
     suspect_reason: Mapped[str | None] = mapped_column(String(40))
-    pending_codes: Mapped[list[Any] | None]
+    #: The snapshot of the last read that agreed with the open set: its final URL, list order
+    #: and container shape are what the next read is judged against.
+    good_snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id", use_alter=True))
     next_due_at: Mapped[datetime | None]
 
 
@@ -139,6 +141,39 @@ class AvailabilityRow(Base):
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
     change_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id"))
     caveats: Mapped[list[Any] | None]
+
+
+class HeldChangeRow(Base):
+    """A set change read but not applied: waiting for a confirming read, or for a person."""
+
+    __tablename__ = "held_changes"
+    __table_args__ = (
+        Index("uq_held_changes_open", "source_id", unique=True,
+              sqlite_where=text("status = 'held'"), postgresql_where=text("status = 'held'")),
+        Index("ix_held_changes_due", "status", "confirm_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
+    provider: Mapped[str] = mapped_column(String(100))
+    product: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(12), default="held")
+    reason: Mapped[str] = mapped_column(String(20))
+    damage: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    codes: Mapped[list[Any]] = mapped_column(default=list)
+    added: Mapped[list[Any]] = mapped_column(default=list)
+    removed: Mapped[list[Any]] = mapped_column(default=list)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    reads: Mapped[int] = mapped_column(Integer, default=1)
+    confirm_due_at: Mapped[datetime | None]
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
+    from_snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
+    final_url: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id"))
 
 
 class NewsItemRow(Base):

@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.detect.availability import diff_sets
-from monitor.detect.guard import assess
+from monitor.detect.guard import reject_reason
 from monitor.errors import RegionwatchError
 from monitor.extract.availability import extract_claim
 from monitor.store.availability import apply_set_change, open_codes
 from monitor.store.changes import record_change
+from monitor.store.known import claim_json
 from monitor.store.models import ChangeRow, SnapshotRow
 from monitor.types import Change, ChangeKind, Route, Severity, Source
 from monitor.zipped import unzip
@@ -45,13 +46,11 @@ def reextract(session: Session, source: Source, *, routes: Sequence[Route], now:
         stored = sorted((snapshot.claims or {}).get("codes", []))
         if stored != sorted(claim.codes):
             changed += 1
-        verdict = assess(None, claim, max_unmapped=spec.max_unmapped)
-        snapshot.claims = {
-            "codes": sorted(claim.codes), "unmapped": list(claim.unmapped), "names": claim.names,
-            "caveats": {k: list(v) for k, v in claim.caveats.items()},
-            **({"suspect": verdict.reason} if verdict.suspect else {}),
-        }
-        if not verdict.suspect:
+        rejected = reject_reason(claim, max_unmapped=spec.max_unmapped)
+        complete = bool((snapshot.claims or {}).get("complete", True))
+        snapshot.claims = {**claim_json(claim, complete=complete),
+                           **({"suspect": rejected[0]} if rejected else {})}
+        if rejected is None:
             latest = (snapshot, claim)
     if latest is None:
         return ReextractResult(snapshots=len(snapshots), claims_changed=changed, correction=None)

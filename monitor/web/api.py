@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from monitor.errors import RegionwatchError
 from monitor.query import history
 from monitor.query import sources as source_queries
 from monitor.query.filters import country_code, moment
+from monitor.store.held import held_changes
 from monitor.types import ChangeKind
 from monitor.web.context import context
 from monitor.web.openapi import openapi
@@ -44,6 +46,7 @@ def routes() -> list[Route]:
         Route("/api/changes", changes, methods=["GET"], name="api_changes"),
         Route("/api/changes/{change_id:int}", change, methods=["GET"], name="api_change"),
         Route("/api/sources", sources, methods=["GET"], name="api_sources"),
+        Route("/api/held", held, methods=["GET"], name="api_held"),
         Route("/openapi.json", schema, methods=["GET"], name="openapi"),
     ]
 
@@ -99,6 +102,13 @@ def change(request: Request) -> Response:
 def sources(request: Request) -> Response:
     """Per source: last outcome, failure streak, suspicion, last change (``regionwatch sources status``)."""
     return JSON(source_queries.status(context(request).sessions, provider=_param(request, "provider")))
+
+
+def held(request: Request) -> Response:
+    """Held set changes (``regionwatch held list --format json``; ``?all=1``: resolved ones too)."""
+    every = _param(request, "all") in ("1", "true", "yes")
+    with context(request).sessions() as session:
+        return JSON([asdict(v) for v in held_changes(session, status=None if every else "held")])
 
 
 def schema(request: Request) -> Response:

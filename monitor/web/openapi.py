@@ -54,6 +54,7 @@ _SOURCE = {"type": "object", "properties": {
     "last_outcome": {"type": ["string", "null"]}, "last_fetch_at": _TIME, "last_success_at": _TIME,
     "consecutive_failures": {"type": "integer"}, "failing_since": _TIME, "suspect": {"type": "boolean"},
     "suspect_reason": {"type": ["string", "null"]}, "suspect_since": _TIME,
+    "held_change_id": {"type": ["integer", "null"]}, "held_reason": {"type": ["string", "null"]},
     "last_change_id": {"type": ["integer", "null"]}, "last_change_at": _TIME,
     "last_change_title": {"type": ["string", "null"]}}}
 _ERROR = {"description": "a parameter that cannot be read", "content": {"application/json": {"schema": {

@@ -10,6 +10,7 @@ from starlette.routing import Route
 from monitor.errors import RegionwatchError
 from monitor.query import history, overview
 from monitor.query.filters import country_code, moment
+from monitor.store.held import held_changes
 from monitor.web import worldmap
 from monitor.web.context import context
 
@@ -21,6 +22,7 @@ def routes() -> list[Route]:
         Route("/country/{code}", country_page, methods=["GET"], name="country"),
         Route("/provider/{provider}", provider_page, methods=["GET"], name="provider"),
         Route("/change/{change_id:int}", change_page, methods=["GET"], name="change"),
+        Route("/held", held_page, methods=["GET"], name="held"),
     ]
 
 
@@ -80,3 +82,12 @@ def change_page(request: Request) -> Response:
     if data is None:
         raise HTTPException(404, f"no change {change_id}")
     return ctx.templates.TemplateResponse(request, "change.html", {"change": data})
+
+
+def held_page(request: Request) -> Response:
+    """Set changes held for a confirming read or a person (read-only: decide with ``regionwatch held``)."""
+    ctx = context(request)
+    with ctx.sessions() as session:
+        waiting = held_changes(session)
+        resolved = [v for v in held_changes(session, status=None, limit=50) if v.status != "held"]
+    return ctx.templates.TemplateResponse(request, "held.html", {"waiting": waiting, "resolved": resolved})

@@ -31,7 +31,8 @@ from tests.fetch.server import LocalServer
 
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
 
-#: Fetch settings for tests: no delay, loopback allowed, small limits so failures are quick.
+#: Fetch settings for tests: no delay, loopback allowed, small limits so failures are quick, and
+#: set changes confirmed at once.
 FAST = {
     "REGIONWATCH_FETCH__DELAY": "0",
     "REGIONWATCH_FETCH__ALLOW_PRIVATE": "true",
@@ -41,6 +42,8 @@ FAST = {
     "REGIONWATCH_FETCH__PER_DOMAIN": "8",
     "REGIONWATCH_FETCH__CONCURRENCY": "32",
     "REGIONWATCH_FETCH__CRAWL_TIMEOUT": "60",
+    # a set change is confirmed by a fresh re-fetch within the same crawl (the default waits 10m)
+    "REGIONWATCH_DETECT__CONFIRM_AFTER": "0s",
 }
 
 

@@ -87,3 +87,44 @@ def test_daemon_runs_refuses_a_second_and_stops_on_sigterm(site: LocalServer, sq
         assert daemon.returncode == 0, err
         assert "daemon: stopped" in err
         assert len(slack.messages("#ai-access")) == 1
+
+
+def test_the_daemon_confirms_a_change_within_confirm_after_and_a_tick(site: LocalServer, sqlite_crawler: Crawler) -> None:
+    """A change is held on its first read; the daemon re-fetches it itself (fresh, without
+    validators) once ``detect.confirm_after`` has passed, not at the source's hourly cadence,
+    and Slack hears once, after that read."""
+    with FakeSlack() as slack:
+        env = {**os.environ, **sqlite_crawler.env, **_setup(site, sqlite_crawler, slack),
+               "REGIONWATCH_DETECT__CONFIRM_AFTER": "4s"}
+        daemon = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--tick", "1"], cwd=sqlite_crawler.workdir,
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while not site.hits("/countries") and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(2)  # the baseline commits
+            site.set("/countries", page(STEP2), etag=True)
+            _make_due(sqlite_crawler)
+            seen = len(site.hits("/countries"))
+            while len(site.hits("/countries")) == seen and time.monotonic() < deadline:
+                time.sleep(0.1)
+            first_read = time.monotonic()
+            time.sleep(1.5)
+            assert slack.messages("#ai-access") == []  # held: not a fact yet
+            slack.wait_for("chat.postMessage", timeout=30)
+            took = time.monotonic() - first_read
+            daemon.send_signal(signal.SIGTERM)
+            _, err = daemon.communicate(timeout=60)
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+                daemon.communicate()
+        assert daemon.returncode == 0, err
+        assert 4 <= took <= 4 + 1 + 5, took  # confirm_after, one tick, and the crawl's own time
+        (message,) = slack.messages("#ai-access")
+        assert all(code in message.content() for code in ("HK", "MO", "VN"))
+        hits = site.hits("/countries")
+        confirming = hits[seen + 1]  # the read after the change's first read (hits[seen])
+        assert "If-None-Match" in hits[seen].headers  # the cadence read was conditional
+        assert "If-None-Match" not in confirming.headers  # the confirming read is not
+        assert len(hits) == seen + 2  # one confirming read, not a poll at every tick

@@ -56,7 +56,7 @@ exclude = ["nav", "footer"]
         outcomes.append(row["outcome"])
         moments.append(datetime.now(UTC))
         time.sleep(0.01)
-    assert outcomes[0] == "changed" and outcomes[1] == "changed"
+    assert outcomes[0] == "changed" and outcomes[1] == "confirmed"  # held on its read, confirmed by a fresh one
     assert outcomes[3] == "blocked" and outcomes[4] == "blocked"
     assert outcomes[5] == "suspect" and outcomes[6] == "suspect"
     with crawler.engine.connect() as conn:

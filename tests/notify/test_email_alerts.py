@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -22,18 +21,14 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import Settings, SlackSettings, SmtpSettings
-from monitor.detect.normalize import content_hash, normalize_text, quick_hash
 from monitor.notify.alert_email import message_id, render_alert, subject
 from monitor.notify.dispatch import DispatchReport, dispatch_due
 from monitor.sources.catalog import parse_catalog
-from monitor.store.detections import PageObservation, apply_page
-from monitor.store.engine import transaction
-from monitor.store.models import ChangeRow, SnapshotRow
 from monitor.types import Change, ChangeKind
 from tests.notify.alerts import T, add, change, rows
 from tests.notify.smtp import HOST, free_port, smtp_server
 from tests.pages import FORTY, page
-from tests.replay import CATALOG_TOML, SOURCE, T0, Replayer
+from tests.replay import CATALOG_TOML, T0, Replayer
 
 TEAM = "team@example.com"
 GONE = "gone@example.com"
@@ -46,27 +41,9 @@ email = ["{TEAM}"]
 HOSTILE = "&lt;script&gt;alert(1)&lt;/script&gt; &lt;a href=javascript:alert(2)&gt;us&lt;/a&gt;"
 
 
-class MailReplayer(Replayer):
-    """tests/replay.py's Replayer, detecting under MAIL_CATALOG's routes (its route plus an address)."""
-
-    def observe(self, body: bytes, at: datetime) -> list[ChangeRow]:
-        text = normalize_text(body, content_type="text/html")
-        with transaction(self.sessions) as s:
-            snap = SnapshotRow(source_id=SOURCE.id, content_hash=content_hash(text), raw_hash=quick_hash(body),
-                               raw_body=zlib.compress(body), text=text, first_seen=at, last_seen=at)
-            s.add(snap)
-            s.flush()
-            obs = PageObservation(source=SOURCE, snapshot_id=snap.id, body=body, text=text, observed_at=at,
-                                  previous_snapshot_id=self.last[0] if self.last else None,
-                                  previous_text=self.last[1] if self.last else None)
-            changes = apply_page(s, obs, routes=MAIL_CATALOG.routes)
-            self.last = (snap.id, text)
-            return changes
-
-
 def replayed(sessions: sessionmaker[Session]) -> None:
     """Hong Kong and Macao go, Vietnam comes, and the heading gains markup: one change, one e-mail row."""
-    r = MailReplayer(sessions)
+    r = Replayer(sessions, catalog=MAIL_CATALOG, source=MAIL_CATALOG.sources[0])
     r.observe(page(FORTY), T0)
     names = [n for n in FORTY if n not in ("Hong Kong", "Macao")] + ["Vietnam"]
     r.observe(page(names, title=f"Supported countries {HOSTILE}"), T - timedelta(hours=1))

@@ -102,7 +102,7 @@ def test_provider_page_and_source_health(story: sessionmaker[Session]) -> None:
     assert page is not None
     assert page["products"] == [{"product": "api", "count": 39}]
     (source,) = page["sources"]
-    assert source["id"] == "acme-api" and source["health"] == "never fetched"
+    assert source["id"] == "acme-api" and source["health"] == "ok"  # the replayed reads are recorded fetches
     assert source["last_change_title"] == "acme api: 2 removed, 1 added"
     assert overview.provider(story, "nobody", now=NOW) is None
     with transaction(story) as s:

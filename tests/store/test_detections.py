@@ -1,24 +1,23 @@
-"""Detection applied in the store: the guard, one change per real set change, as-of answers."""
+"""Detection through the crawl's hook and the store: one change per real set change, confirmed by a
+second read; damage held for a person; as-of answers."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.store.engine import transaction
+from monitor.store.held import accept, held_changes
 from monitor.store.models import AlertRow, ChangeRow, SourceRow
+from monitor.types import Outcome
 from tests.pages import CHALLENGE, FORTY, NAVIGATION, REDESIGN, page
-from tests.replay import SOURCE, T0, Replayer, codes_at
-
-# Every case runs page by page (apply_page alone) and inside a crawl's detection batch
-# (reads preloaded, writes at the batch's end): both must store the same thing.
-pytestmark = pytest.mark.parametrize("batch", [False, True], ids=["single", "batch"])
+from tests.replay import CATALOG, SOURCE, T0, Replayer, codes_at
 
 
-def test_eight_step_replay_gives_exactly_one_availability_change(sessions: sessionmaker[Session], batch: bool) -> None:
-    r = Replayer(sessions, batch=batch)
+def test_eight_step_replay_gives_exactly_one_availability_change(sessions: sessionmaker[Session]) -> None:
+    r = Replayer(sessions)
     day = timedelta(days=1)
     step2 = [n for n in FORTY if n not in ("Hong Kong", "Macao")] + ["Vietnam"]
     restyled = page(list(reversed(step2)), item_class="item-v2")
@@ -39,7 +38,8 @@ def test_eight_step_replay_gives_exactly_one_availability_change(sessions: sessi
         alerts = s.scalars(select(AlertRow).where(AlertRow.change_id == change.id)).all()
         assert [a.destination for a in alerts] == ["#ai-access"]
         state = s.get(SourceRow, SOURCE.id)
-        assert state is not None and state.suspect_since is None and state.pending_codes is None
+        assert state is not None and state.suspect_since is None
+    assert r.outcomes[1:3] == [Outcome.HELD, Outcome.CONFIRMED]
     assert len(codes_at(sessions, T0 + timedelta(hours=12))) == 40
     before, after = codes_at(sessions, T0 + timedelta(hours=23)), codes_at(sessions, T0 + day * 3)
     assert {"HK", "MO"} <= before and "VN" not in before
@@ -47,8 +47,8 @@ def test_eight_step_replay_gives_exactly_one_availability_change(sessions: sessi
     assert codes_at(sessions, T0 + 10 * day) == after
 
 
-def test_suspect_that_persists_raises_one_operator_alert(sessions: sessionmaker[Session], batch: bool) -> None:
-    r = Replayer(sessions, batch=batch)
+def test_suspect_that_persists_raises_one_operator_alert(sessions: sessionmaker[Session]) -> None:
+    r = Replayer(sessions)
     r.observe(page(FORTY), T0)
     for i in range(1, 5):
         assert all(c.kind == "operator" for c in r.observe(REDESIGN if i % 2 else NAVIGATION, T0 + timedelta(days=i)))
@@ -60,20 +60,28 @@ def test_suspect_that_persists_raises_one_operator_alert(sessions: sessionmaker[
     assert len(codes_at(sessions, T0 + timedelta(days=9))) == 40
 
 
-def test_a_collapse_is_applied_only_when_confirmed(sessions: sessionmaker[Session], batch: bool) -> None:
-    r = Replayer(sessions, batch=batch)
+def test_a_collapse_never_confirms_itself_and_waits_for_a_person(sessions: sessionmaker[Session]) -> None:
+    r = Replayer(sessions)
     half = FORTY[:20]
     r.observe(page(FORTY), T0)
-    assert r.observe(page(half), T0 + timedelta(days=1)) == []
-    assert len(codes_at(sessions, T0 + timedelta(days=1, hours=1))) == 40
-    r.last = None  # the crawl re-checks unchanged content while a claim is pending
-    confirmed = r.observe(page(half), T0 + timedelta(days=2))
-    assert [c.kind for c in confirmed] == ["availability"] and len(confirmed[0].removed) == 20
-    assert len(codes_at(sessions, T0 + timedelta(days=3))) == 20
+    for day in (1, 2, 3):
+        assert [c.kind for c in r.observe(page(half), T0 + timedelta(days=day))] == (["operator"] if day == 1 else [])
+    assert r.outcomes[1:] == [Outcome.HELD] * 6  # each read and its re-read: held, never confirmed
+    assert len(codes_at(sessions, T0 + timedelta(days=4))) == 40
+    with sessions() as s:
+        [held] = held_changes(s)
+        assert held.reason == "collapse" and held.damage and held.reads == 6 and len(held.removed) == 20
+    with transaction(sessions) as s:
+        change = accept(s, held.id, catalog=CATALOG, now=T0 + timedelta(days=5), by="test", diff={})
+        assert len(change.removed) == 20 and change.diff is not None and change.diff["first_seen"]
+    assert len(codes_at(sessions, T0 + timedelta(days=1, hours=1))) == 20  # from its first sighting
+    with sessions() as s:
+        alerts = s.scalars(select(AlertRow).where(AlertRow.change_id == change.id))
+        assert [a.destination for a in alerts] == ["#ai-access"]  # Macao is among the removed
 
 
-def test_cosmetic_edit_is_a_low_text_change_without_alert(sessions: sessionmaker[Session], batch: bool) -> None:
-    r = Replayer(sessions, batch=batch)
+def test_cosmetic_edit_is_a_low_text_change_without_alert(sessions: sessionmaker[Session]) -> None:
+    r = Replayer(sessions)
     r.observe(page(FORTY), T0)
     changes = r.observe(page(FORTY, title="Supported countries and territories"), T0 + timedelta(days=1))
     assert [(c.kind, c.severity) for c in changes] == [("text", 10)]

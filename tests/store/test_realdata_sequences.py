@@ -7,21 +7,17 @@ The Gemini pair is one text change (the page's text really moved), which alerts 
 
 from __future__ import annotations
 
-import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.detect.normalize import content_hash, normalize_text, quick_hash
 from monitor.sources.catalog import load_catalog
 from monitor.store.availability import open_codes
-from monitor.store.catalog import sync_sources
-from monitor.store.detections import PageObservation, apply_page
-from monitor.store.engine import transaction
-from monitor.store.models import AlertRow, ChangeRow, SnapshotRow
+from monitor.store.models import AlertRow, ChangeRow
 from monitor.types import Source
+from tests.replay import Replayer
 from tests.sources.test_bundled_catalog import anthropic_layout, devsite_layout
 
 T0 = datetime(2025, 5, 2, tzinfo=UTC)
@@ -31,24 +27,11 @@ GEMINI = ["gemini__codephreak__07dfb33.md", "gemini__drsnuggles__5c235bd.md"]
 
 
 def _replay(sessions: sessionmaker[Session], source: Source, pages: list[bytes]) -> list[ChangeRow]:
-    catalog = load_catalog()
-    with transaction(sessions) as s:
-        sync_sources(s, catalog, now=T0)
+    """Each page read (and re-read, as a crawl confirms) 30 days after the one before."""
+    replayer = Replayer(sessions, catalog=load_catalog(), source=source)
     changes: list[ChangeRow] = []
-    previous: tuple[int, str] | None = None
     for step, body in enumerate(pages):
-        at = T0 + timedelta(days=30 * step)
-        text = normalize_text(body, content_type="text/html", ignore=source.ignore)
-        with transaction(sessions) as s:
-            snap = SnapshotRow(source_id=source.id, content_hash=content_hash(text), raw_hash=quick_hash(body),
-                               raw_body=zlib.compress(body), text=text, first_seen=at, last_seen=at)
-            s.add(snap)
-            s.flush()
-            changes += apply_page(s, PageObservation(
-                source=source, snapshot_id=snap.id, body=body, text=text, observed_at=at,
-                previous_snapshot_id=previous[0] if previous else None,
-                previous_text=previous[1] if previous else None), routes=catalog.routes)
-            previous = (snap.id, text)
+        changes += replayer.observe(body, T0 + timedelta(days=30 * step))
     return changes
 
 

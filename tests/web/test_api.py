@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import feedparser
@@ -15,11 +16,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import Settings
 from monitor.query import history
+from monitor.store.availability import open_codes
 from monitor.store.changes import record_change
 from monitor.store.engine import transaction
 from monitor.types import Change, ChangeKind
 from monitor.web.app import create_app
 from monitor.web.context import WebContext
+from tests.pages import FORTY
+from tests.pages import page as list_page
+from tests.replay import Replayer
 from tests.web.scenario import NOW, replay_story
 from tests.web.server import serving
 
@@ -169,3 +174,20 @@ def test_pages_answer_and_carry_security_headers(base: str) -> None:
                          "/nope": 404, "/?as_of=soon": 400}.items():
         response = httpx.get(base + path)
         assert response.status_code == status and "text/html" in response.headers["content-type"], path
+
+
+def test_held_changes_are_listed_read_only(db_url: str, sessions: sessionmaker[Session]) -> None:
+    """A cut list read after the story: held as damage, listed by /api/held and /held, applied nowhere."""
+    replayer = Replayer(sessions)
+    replayer.observe(list_page(FORTY), NOW - timedelta(days=2))
+    replayer.observe(list_page(FORTY[:-4]), NOW - timedelta(days=1))  # the last four cut off: a cut run
+    with serving(create_app(Settings(database_url=db_url), clock=lambda: NOW)) as url:
+        (held,) = httpx.get(f"{url}/api/held").json()
+        assert held["reason"] == "cut_run" and held["damage"] is True and held["status"] == "held"
+        assert held["removed"] == ["ES", "SE", "TR", "ZA"] and held["added"] == []
+        html = httpx.get(f"{url}/held")
+        assert html.status_code == 200 and "cut_run" in html.text and "regionwatch held accept" in html.text
+        assert httpx.post(f"{url}/held").status_code == 405
+        assert httpx.get(f"{url}/api/held", params={"all": "1"}).json() == [held]
+    with sessions() as s:
+        assert len(open_codes(s, "acme", "api") or ()) == 40
