@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
@@ -62,29 +64,46 @@ def test_run_once_detects_and_dispatches(site: LocalServer, sqlite_crawler: Craw
         assert len(slack.messages("#ai-access")) == 1
 
 
+@contextmanager
+def _daemon(crawler: Crawler, env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """``regionwatch run --tick 1`` in the background; killed if the test did not stop it."""
+    daemon = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--tick", "1"], cwd=crawler.workdir,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield daemon
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.communicate()
+
+
+def _stop(daemon: subprocess.Popen[str]) -> str:
+    """SIGTERM, as systemd stops it; its standard error once it is gone."""
+    daemon.send_signal(signal.SIGTERM)
+    _, err = daemon.communicate(timeout=60)
+    assert daemon.returncode == 0, err
+    return err
+
+
+def _first_crawl(site: LocalServer) -> None:
+    deadline = time.monotonic() + 60
+    while not site.hits("/countries") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert site.hits("/countries"), "the daemon never crawled"
+
+
 def test_daemon_runs_refuses_a_second_and_stops_on_sigterm(site: LocalServer, sqlite_crawler: Crawler) -> None:
     with FakeSlack() as slack:
         env = {**os.environ, **sqlite_crawler.env, **_setup(site, sqlite_crawler, slack)}
-        daemon = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--tick", "1"], cwd=sqlite_crawler.workdir,
-                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            deadline = time.monotonic() + 60
-            while not site.hits("/countries") and time.monotonic() < deadline:
-                time.sleep(0.2)
-            assert site.hits("/countries"), "the daemon never crawled"
+        with _daemon(sqlite_crawler, env) as daemon:
+            _first_crawl(site)
             second = sqlite_crawler.run("run", "--once", env=env)
             assert second.returncode == 1 and "another 'regionwatch run'" in second.stderr
             time.sleep(2)  # let the baseline crawl commit
             site.set("/countries", page(STEP2), etag=True)
             _make_due(sqlite_crawler)
             slack.wait_for("chat.postMessage", timeout=60)
-            daemon.send_signal(signal.SIGTERM)
-            _, err = daemon.communicate(timeout=60)
-        finally:
-            if daemon.poll() is None:
-                daemon.kill()
-                daemon.communicate()
-        assert daemon.returncode == 0, err
+            err = _stop(daemon)
         assert "daemon: stopped" in err
         assert len(slack.messages("#ai-access")) == 1
 
@@ -96,16 +115,13 @@ def test_the_daemon_confirms_a_change_within_confirm_after_and_a_tick(site: Loca
     with FakeSlack() as slack:
         env = {**os.environ, **sqlite_crawler.env, **_setup(site, sqlite_crawler, slack),
                "REGIONWATCH_DETECT__CONFIRM_AFTER": "4s"}
-        daemon = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--tick", "1"], cwd=sqlite_crawler.workdir,
-                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            deadline = time.monotonic() + 60
-            while not site.hits("/countries") and time.monotonic() < deadline:
-                time.sleep(0.2)
+        with _daemon(sqlite_crawler, env) as daemon:
+            _first_crawl(site)
             time.sleep(2)  # the baseline commits
             site.set("/countries", page(STEP2), etag=True)
             _make_due(sqlite_crawler)
             seen = len(site.hits("/countries"))
+            deadline = time.monotonic() + 30
             while len(site.hits("/countries")) == seen and time.monotonic() < deadline:
                 time.sleep(0.1)
             first_read = time.monotonic()
@@ -113,13 +129,7 @@ def test_the_daemon_confirms_a_change_within_confirm_after_and_a_tick(site: Loca
             assert slack.messages("#ai-access") == []  # held: not a fact yet
             slack.wait_for("chat.postMessage", timeout=30)
             took = time.monotonic() - first_read
-            daemon.send_signal(signal.SIGTERM)
-            _, err = daemon.communicate(timeout=60)
-        finally:
-            if daemon.poll() is None:
-                daemon.kill()
-                daemon.communicate()
-        assert daemon.returncode == 0, err
+            _stop(daemon)
         assert 4 <= took <= 4 + 1 + 5, took  # confirm_after, one tick, and the crawl's own time
         (message,) = slack.messages("#ai-access")
         assert all(code in message.content() for code in ("HK", "MO", "VN"))
