@@ -31,6 +31,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 from monitor.detect.availability import diff_sets
 from monitor.detect.guard import reject_reason
@@ -229,8 +230,13 @@ def _moved(good: GoodRead | None, facts: FetchFacts) -> bool:
 
 
 def _same_url(url: str) -> str:
-    """A URL without its fragment and a trailing slash, for comparing where reads ended."""
-    return url.split("#", 1)[0].rstrip("/")
+    """A URL as compared for where reads ended: scheme and host in lower case, no default port,
+    no fragment, no trailing slash (``HTTPS://Example.com:443/a/`` is ``https://example.com/a``)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    netloc = f"{host}:{port}" if port else host
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), parts.query, ""))
 
 
 def _renamed(good: GoodRead | None, claim: Claim, added: tuple[str, ...], removed: tuple[str, ...]) -> str:

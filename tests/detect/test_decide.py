@@ -121,8 +121,11 @@ def test_a_read_that_ends_at_another_url_is_held_as_moved() -> None:
     assert decision.reason is HoldReason.MOVED and decision.notice
     same_set = decide(KNOWN, read(ORDER, facts=moved), RULES)
     assert same_set.kind is DecisionKind.SAME and not same_set.good  # not taken as the good read
-    assert decide(KNOWN, read(without("C05"), facts=replace(FRESH, final_url=URL + "/#list")), RULES).reason \
-        is HoldReason.UNCONFIRMED
+    for same in (URL + "/#list", URL.replace("https://example.com", "HTTPS://Example.COM:443")):
+        assert decide(KNOWN, read(without("C05"), facts=replace(FRESH, final_url=same)), RULES).reason \
+            is HoldReason.UNCONFIRMED
+    other_query = replace(FRESH, final_url=URL + "?product=consumer")
+    assert decide(KNOWN, read(without("C05"), facts=other_query), RULES).reason is HoldReason.MOVED
 
 
 def test_a_document_cut_before_its_end_is_damage() -> None:
