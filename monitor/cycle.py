@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import Settings
-from monitor.detect.decide import Decision, DecisionKind, FetchFacts, Known, Observation, Rules, decide
+from monitor.detect.decide import Decision, DecisionKind, FetchFacts, Observation, Rules, decide
 from monitor.detect.textdiff import text_diff
 from monitor.fetch.crawl import Detect, run_crawl
 from monitor.fetch.process import Warm
 from monitor.fetch.records import CrawlReport, SourceResult
-from monitor.store.decisions import PageRead, apply_decisions
-from monitor.store.detections import DIFF_CHARS, note_failing, observe_news, observe_text_page
+from monitor.store.decisions import Applied, PageRead, apply_decisions
+from monitor.store.detections import note_failing, observe_news, observe_text_page
 from monitor.store.engine import make_engine, session_factory
 from monitor.store.held import confirmations_due, needing_rereads
 from monitor.store.known import ChunkKnown, load_known
@@ -73,29 +73,26 @@ def detector(catalog: Catalog, settings: Settings) -> Detect:
     diff_chars = settings.limits.diff_chars
 
     def detect(session: Session, results: list[SourceResult]) -> dict[str, Outcome]:
-        changes = 0
-        for result in results:
-            changes += len(_other(session, catalog, result, diff_chars))
+        changes = sum(len(_other(session, catalog, result, diff_chars)) for result in results)
         applied = detect_pages(session, catalog, results, settings=settings)
-        changes += len(applied[0])
-        outcomes = applied[1]
-        if changes or outcomes:
-            counted = Counter(o.value for o in outcomes.values())
+        changes += len(applied.changes)
+        if changes or applied.outcomes:
+            counted = Counter(o.value for o in applied.outcomes.values())
             log.info("detect: %d changes recorded%s", changes,
                      "".join(f", {n} {what}" for what, n in sorted(counted.items())))
-        return outcomes
+        return applied.outcomes
 
     return detect
 
 
 def detect_pages(session: Session, catalog: Catalog, results: Sequence[SourceResult], *,
-                 settings: Settings) -> tuple[list[object], dict[str, Outcome]]:
+                 settings: Settings) -> Applied:
     """Decide every availability page read of a chunk and apply the decisions in bulk."""
     pages = [r for r in results if r.source.availability is not None and r.outcome in _READ]
     rereads = needing_rereads(session, [r.source.id for r in pages if r.outcome is not Outcome.CHANGED])
     pages = [r for r in pages if r.outcome is Outcome.CHANGED or r.source.id in rereads]
     if not pages:
-        return [], {}
+        return Applied()
     known = load_known(session, sources=[r.source for r in pages],
                        snapshot_ids=[i for r in pages for i in (r.snapshot_id, r.previous_snapshot_id) if i])
     reads = []
@@ -105,9 +102,7 @@ def detect_pages(session: Session, catalog: Catalog, results: Sequence[SourceRes
         if decision.kind in (DecisionKind.BASELINE, DecisionKind.CONFIRM):
             known.decided(result.source, decision.kind, obs.claim.codes if obs.claim else frozenset())
         reads.append(_page_read(result, obs, decision, known, settings.limits.diff_chars))
-    applied = apply_decisions(session, known, reads, routes=catalog.routes,
-                              confirm_after=settings.detect.confirm_after)
-    return list(applied.changes), applied.outcomes
+    return apply_decisions(session, known, reads, routes=catalog.routes, confirm_after=settings.detect.confirm_after)
 
 
 def observation(result: SourceResult, known: ChunkKnown) -> Observation:
@@ -169,4 +164,3 @@ def _other(session: Session, catalog: Catalog, result: SourceResult, diff_chars:
     return []
 
 
-__all__ = ["DIFF_CHARS", "Known", "check", "detect_pages", "detector", "observation", "rules"]
