@@ -13,6 +13,7 @@ from monitor.cli.output import Format, emit
 from monitor.detect.textdiff import text_diff
 from monitor.store import held as store
 from monitor.store.engine import transaction
+from monitor.store.models import HeldStatus
 from monitor.timeutil import diff_deadline, utcnow
 
 app = typer.Typer(help="Held set changes: list them, accept one that is real, reject one that is not.",
@@ -35,7 +36,7 @@ def list_held(
     """Held set changes, newest first: why each waits, and what it would remove and add."""
     state: AppContext = ctx.obj
     with state.sessions()() as session:
-        rows = [held_dict(v) for v in store.held_changes(session, status=None if all_ else "held",
+        rows = [held_dict(v) for v in store.held_changes(session, status=None if all_ else HeldStatus.HELD,
                                                          source=source, limit=limit)]
     emit(rows, COLUMNS, fmt, title="Held changes")
 

@@ -29,7 +29,7 @@ from monitor.detect.decide import Decision, DecisionKind, HoldReason, RejectReas
 from monitor.store.availability import SetChange, apply_set_changes
 from monitor.store.changes import change_row, record_change, record_changes
 from monitor.store.known import ChunkKnown, claim_json
-from monitor.store.models import AvailabilityRow, ChangeRow, FetchRow, HeldChangeRow
+from monitor.store.models import AvailabilityRow, ChangeRow, FetchRow, HeldChangeRow, HeldStatus
 from monitor.timeutil import start_of_day
 from monitor.types import RESTRICTIVE_ACTIONS, Change, ChangeKind, Claim, Outcome, Route, Severity, Source
 
@@ -147,7 +147,7 @@ def _baseline(read: PageRead) -> SetChange:
 def _same(session: Session, known: ChunkKnown, read: PageRead, routes: Sequence[Route]) -> list[ChangeRow]:
     state = known.sources[read.source.id]
     before = state.good_snapshot_id
-    _resolve_held(known, read, "reverted", by="the page read as before")
+    _resolve_held(known, read, HeldStatus.REVERTED, by="the page read as before")
     if read.decision.good:
         _good(known, read)
     else:
@@ -172,10 +172,10 @@ def _hold(known: ChunkKnown, read: PageRead, confirm_after: timedelta) -> HeldCh
         row.reads += 1
         row.last_seen_at = read.observed_at
         return None
-    _resolve_held(known, read, "superseded", by="a read with another set")
+    _resolve_held(known, read, HeldStatus.SUPERSEDED, by="a read with another set")
     state = known.sources[source.id]
     row = HeldChangeRow(
-        source_id=source.id, provider=source.provider, product=source.product_key, status="held",
+        source_id=source.id, provider=source.provider, product=source.product_key, status=HeldStatus.HELD,
         reason=decision.reason.value, damage=decision.reason.damage, detail=decision.detail,
         codes=sorted(read.claim.codes), added=list(decision.added), removed=list(decision.removed),
         first_seen_at=read.observed_at, last_seen_at=read.observed_at, reads=1,
@@ -213,7 +213,7 @@ def _confirm(session: Session, known: ChunkKnown, read: PageRead, signals: Seque
     row, change, interval = availability_change(
         session, read.source, held, now=read.observed_at, diff=read.diff or {}, signals=signals,
         caveats=read.claim.caveats if read.claim else None)
-    _resolve_held(known, read, "confirmed", by="a confirming read")
+    _resolve_held(known, read, HeldStatus.CONFIRMED, by="a confirming read")
     _good(known, read)
     return _Confirmed(held, row, change, interval, signals)
 

@@ -22,7 +22,7 @@ from monitor.errors import RegionwatchError
 from monitor.store.availability import apply_set_changes, open_codes
 from monitor.store.changes import record_changes
 from monitor.store.decisions import availability_change
-from monitor.store.models import ChangeRow, HeldChangeRow, SnapshotRow, SourceRow
+from monitor.store.models import ChangeRow, HeldChangeRow, HeldStatus, SnapshotRow, SourceRow
 from monitor.types import Catalog, Route
 
 _CHUNK = 900
@@ -55,7 +55,7 @@ class HeldView:
     change_id: int | None
 
 
-def held_changes(session: Session, *, status: str | None = "held", source: str | None = None,
+def held_changes(session: Session, *, status: HeldStatus | None = HeldStatus.HELD, source: str | None = None,
                  limit: int | None = None) -> list[HeldView]:
     """Held changes, newest first (``status=None``: every one, resolved ones too)."""
     query = select(HeldChangeRow).order_by(HeldChangeRow.first_seen_at.desc(), HeldChangeRow.id.desc())
@@ -70,13 +70,13 @@ def held_changes(session: Session, *, status: str | None = "held", source: str |
 
 def held_counts(session: Session) -> Mapping[str, int]:
     """How many open held changes each source has (0 or 1), for status pages."""
-    return Counter(session.scalars(select(HeldChangeRow.source_id).where(HeldChangeRow.status == "held")))
+    return Counter(session.scalars(select(HeldChangeRow.source_id).where(HeldChangeRow.status == HeldStatus.HELD)))
 
 
 def confirmations_due(session: Session, now: datetime, *, among: Iterable[str] | None = None) -> list[str]:
     """Sources whose held change waits for a confirming read due by ``now``."""
     query = select(HeldChangeRow.source_id).where(
-        HeldChangeRow.status == "held", HeldChangeRow.damage.is_(False), HeldChangeRow.confirm_due_at <= now)
+        HeldChangeRow.status == HeldStatus.HELD, HeldChangeRow.damage.is_(False), HeldChangeRow.confirm_due_at <= now)
     due = sorted(set(session.scalars(query)))
     if among is None:
         return due
@@ -89,7 +89,8 @@ def awaiting_confirmation(session: Session, source_ids: Sequence[str]) -> set[st
     found: set[str] = set()
     for part in chunked(sorted(set(source_ids)), _CHUNK):
         found.update(session.scalars(select(HeldChangeRow.source_id).where(
-            HeldChangeRow.source_id.in_(part), HeldChangeRow.status == "held", HeldChangeRow.damage.is_(False))))
+            HeldChangeRow.source_id.in_(part), HeldChangeRow.status == HeldStatus.HELD,
+            HeldChangeRow.damage.is_(False))))
     return found
 
 
@@ -99,7 +100,7 @@ def needing_rereads(session: Session, source_ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for part in chunked(sorted(set(source_ids)), _CHUNK):
         found.update(session.scalars(select(HeldChangeRow.source_id).where(
-            HeldChangeRow.source_id.in_(part), HeldChangeRow.status == "held")))
+            HeldChangeRow.source_id.in_(part), HeldChangeRow.status == HeldStatus.HELD)))
         found.update(session.scalars(select(SourceRow.id).where(
             SourceRow.id.in_(part), SourceRow.suspect_since.is_not(None))))
     return found
@@ -122,7 +123,7 @@ def accept(session: Session, held_id: int, *, catalog: Catalog, now: datetime, b
     routes: Sequence[Route] = catalog.routes
     record_changes(session, [(change_row, change, routes)])
     apply_set_changes(session, [replace(interval, change_id=change_row.id)])
-    row.status, row.resolved_at, row.resolved_by, row.change_id = "accepted", now, by, change_row.id
+    row.status, row.resolved_at, row.resolved_by, row.change_id = HeldStatus.ACCEPTED, now, by, change_row.id
     state = session.get(SourceRow, row.source_id)
     if state is not None:
         state.good_snapshot_id = row.snapshot_id or state.good_snapshot_id
@@ -133,7 +134,7 @@ def accept(session: Session, held_id: int, *, catalog: Catalog, now: datetime, b
 def reject(session: Session, held_id: int, *, now: datetime, by: str) -> HeldView:
     """Drop a held change a person judged false; the same set read again stays quiet."""
     row = _open(session, held_id)
-    row.status, row.resolved_at, row.resolved_by = "rejected", now, by
+    row.status, row.resolved_at, row.resolved_by = HeldStatus.REJECTED, now, by
     state = session.get(SourceRow, row.source_id)
     if state is not None and state.suspect_reason == row.reason:
         state.suspect_since, state.suspect_reason = None, None
@@ -154,7 +155,7 @@ def _open(session: Session, held_id: int) -> HeldChangeRow:
     row = session.get(HeldChangeRow, held_id)
     if row is None:
         raise HeldError(f"no held change {held_id} (see 'regionwatch held list')")
-    if row.status != "held":
+    if row.status != HeldStatus.HELD:
         raise HeldError(f"held change {held_id} is already {row.status}")
     return row
 

@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session, defer
 
 from monitor.chunked import chunked
 from monitor.detect.decide import DecisionKind, GoodRead, Held, HoldReason, Known
-from monitor.store.models import AvailabilityRow, HeldChangeRow, SnapshotRow, SourceRow
+from monitor.store.models import AvailabilityRow, HeldChangeRow, HeldStatus, SnapshotRow, SourceRow
 from monitor.types import Claim, Source
 
 _CHUNK = 900  # ids per IN list: well under every backend's bound-parameter limit
 
 Product = tuple[str, str]  # (provider, product)
+_RESOLVED = (HeldStatus.REJECTED, HeldStatus.ACCEPTED, HeldStatus.CONFIRMED)  # resolutions a rejection stands in
 
 
 @dataclass(slots=True, kw_only=True)
@@ -71,11 +72,11 @@ def load_known(session: Session, *, sources: Sequence[Source], snapshot_ids: Ite
     for part in chunked(ids, _CHUNK):
         known.sources.update((row.id, row) for row in session.scalars(select(SourceRow).where(SourceRow.id.in_(part))))
         known.held.update((row.source_id, row) for row in session.scalars(
-            select(HeldChangeRow).where(HeldChangeRow.source_id.in_(part), HeldChangeRow.status == "held")))
+            select(HeldChangeRow).where(HeldChangeRow.source_id.in_(part), HeldChangeRow.status == HeldStatus.HELD)))
         for row in session.scalars(select(HeldChangeRow).where(
-                HeldChangeRow.source_id.in_(part), HeldChangeRow.status.in_(("rejected", "accepted", "confirmed")))
+                HeldChangeRow.source_id.in_(part), HeldChangeRow.status.in_(_RESOLVED))
                 .order_by(HeldChangeRow.resolved_at)):
-            if row.status == "rejected":  # the latest resolution wins: an accepted one forgets a rejection
+            if row.status == HeldStatus.REJECTED:  # the latest resolution wins: an accepted one forgets a rejection
                 known.rejected[row.source_id] = frozenset(row.codes)
             else:
                 known.rejected.pop(row.source_id, None)

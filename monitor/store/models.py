@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -141,6 +142,17 @@ class AvailabilityRow(Base):
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
     change_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id"))
     caveats: Mapped[list[Any] | None]
+
+
+class HeldStatus(enum.StrEnum):
+    """Where a held change stands: waiting, or how it was resolved."""
+
+    HELD = "held"  # waiting for a confirming read, or for a person
+    CONFIRMED = "confirmed"  # a fresh read agreed: applied
+    ACCEPTED = "accepted"  # a person applied it
+    REJECTED = "rejected"  # a person judged it false
+    REVERTED = "reverted"  # the page read as before again
+    SUPERSEDED = "superseded"  # a read with yet another set replaced it
 
 
 class HeldChangeRow(Base):

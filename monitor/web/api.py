@@ -17,6 +17,7 @@ from monitor.query import history
 from monitor.query import sources as source_queries
 from monitor.query.filters import country_code, moment
 from monitor.store.held import held_changes
+from monitor.store.models import HeldStatus
 from monitor.types import ChangeKind
 from monitor.web.context import context
 from monitor.web.openapi import openapi
@@ -108,7 +109,7 @@ def held(request: Request) -> Response:
     """Held set changes (``regionwatch held list --format json``; ``?all=1``: resolved ones too)."""
     every = _param(request, "all") in ("1", "true", "yes")
     with context(request).sessions() as session:
-        return JSON([asdict(v) for v in held_changes(session, status=None if every else "held")])
+        return JSON([asdict(v) for v in held_changes(session, status=None if every else HeldStatus.HELD)])
 
 
 def schema(request: Request) -> Response:

@@ -11,6 +11,7 @@ from monitor.errors import RegionwatchError
 from monitor.query import history, overview
 from monitor.query.filters import country_code, moment
 from monitor.store.held import held_changes
+from monitor.store.models import HeldStatus
 from monitor.web import worldmap
 from monitor.web.context import context
 
@@ -89,5 +90,5 @@ def held_page(request: Request) -> Response:
     ctx = context(request)
     with ctx.sessions() as session:
         waiting = held_changes(session)
-        resolved = [v for v in held_changes(session, status=None, limit=50) if v.status != "held"]
+        resolved = [v for v in held_changes(session, status=None, limit=50) if v.status != HeldStatus.HELD]
     return ctx.templates.TemplateResponse(request, "held.html", {"waiting": waiting, "resolved": resolved})
