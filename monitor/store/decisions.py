@@ -240,6 +240,8 @@ def availability_change(session: Session, source: Source, held: HeldChangeRow, *
     valid_from = held.first_seen_at
     if signal is not None and signal.effective_date is not None:
         valid_from = max(start_of_day(signal.effective_date), _latest_start(session, source))
+    elif accepted_by:  # a person may accept late, after other changes of the product: never before them
+        valid_from = max(valid_from, _latest_start(session, source))
     how = f"accepted by {accepted_by}" if accepted_by else "confirmed by a fresh read"
     change = Change(
         kind=ChangeKind.AVAILABILITY, source_id=source.id, provider=source.provider,
