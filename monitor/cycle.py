@@ -29,7 +29,7 @@ from monitor.store.detections import note_failing, observe_news, observe_text_pa
 from monitor.store.engine import make_engine, session_factory
 from monitor.store.held import confirmations_due, needing_rereads
 from monitor.store.known import ChunkKnown, load_known
-from monitor.timeutil import diff_deadline
+from monitor.timeutil import diff_deadline, http_date
 from monitor.types import Catalog, Outcome, Source, SourceKind
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,8 @@ def observation(result: SourceResult, known: ChunkKnown) -> Observation:
     return Observation(
         claim=result.claim if changed else known.claim(snapshot),
         facts=FetchFacts(final_url=result.final_url, fresh=result.outcome is not Outcome.NOT_MODIFIED,
-                         conditional=result.conditional, complete=complete),
+                         conditional=result.conditional, complete=complete,
+                         last_modified=http_date(result.last_modified)),
         observed_at=result.fetched_at,
     )
 
@@ -126,6 +127,7 @@ def _page_read(result: SourceResult, obs: Observation, decision: Decision, known
     return PageRead(source=result.source, decision=decision, observed_at=result.fetched_at,
                     fetch_id=result.fetch_id, snapshot_id=snapshot, new_snapshot=changed, claim=obs.claim,
                     complete=obs.facts.complete, final_url=result.final_url,
+                    last_modified=obs.facts.last_modified,
                     diff=_diff(result, decision, known, diff_chars))
 
 

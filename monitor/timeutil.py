@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -64,3 +65,14 @@ def start_of_day(day: date) -> datetime:
 def utcnow() -> datetime:
     """The current moment, aware UTC. Only the CLI and the daemon call this; stages get it."""
     return datetime.now(UTC)
+
+
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP date header ("Wed, 21 Oct 2015 07:28:00 GMT") as an aware datetime; None if absent or bad."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -62,6 +62,7 @@ class HoldReason(enum.StrEnum):
     SHAPE = "shape"
     RENAME = "rename"
     CUT_RUN = "cut_run"
+    STALE = "stale"
 
     @property
     def damage(self) -> bool:
@@ -87,6 +88,7 @@ class FetchFacts:
     fresh: bool  # a body was read now (not a 304, not a replay of a stored body)
     conditional: bool  # the request carried validators
     complete: bool = True  # the document runs to its end (an HTML page closes its </html>)
+    last_modified: datetime | None = None  # the answer's Last-Modified
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,6 +109,7 @@ class GoodRead:
     unmapped: tuple[str, ...]
     final_url: str | None
     complete: bool = True
+    last_modified: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -209,6 +212,9 @@ def _signature(known: Known, obs: Observation, claim: Claim, added: tuple[str, .
         return HoldReason.MOVED, f"the read ended at {facts.final_url}, not {good.final_url}"
     if good is not None and good.complete and not facts.complete:
         return HoldReason.CUT_DOCUMENT, "the document ends before its closing tags"
+    if good is not None and good.last_modified and facts.last_modified and facts.last_modified < good.last_modified:
+        return HoldReason.STALE, (f"Last-Modified {facts.last_modified:%Y-%m-%d %H:%M} is older than the last good "
+                                  f"read's ({good.last_modified:%Y-%m-%d %H:%M}): a stale copy")
     if removed and len(removed) >= rules.max_removed_fraction * len(before):
         return HoldReason.COLLAPSE, f"removes {len(removed)} of {len(before)} countries at once"
     if good is not None and good.shape and claim.shape != good.shape:

@@ -171,6 +171,7 @@ def _result(judged: _Judged, fetch_id: int, snapshot_id: int | None,
         content_type=capture.headers.get("content-type"), final_url=capture.final_url,
         new_items=news.new if news else (), edited_items=news.edited if news else (),
         not_before=_not_before(judged), conditional=capture.conditional, complete=assessment.complete,
+        last_modified=capture.last_modified,
     )
     _log(result)
     return result

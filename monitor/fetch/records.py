@@ -60,6 +60,7 @@ class SourceResult:
     not_before: datetime | None = None
     conditional: bool = False  # the request carried validators
     complete: bool = True  # the document ran to its end (see assess.document_complete)
+    last_modified: str | None = None  # the answer's Last-Modified header, as sent
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -51,6 +51,7 @@ class PageRead:
     claim: Claim | None
     complete: bool
     final_url: str | None
+    last_modified: datetime | None = None
     #: The text diff to record: a text change's (SAME) or a confirmed change's (CONFIRM).
     diff: Mapping[str, object] | None = None
 
@@ -121,7 +122,7 @@ def _store_claim(known: ChunkKnown, read: PageRead) -> None:
     assert read.claim is not None and read.snapshot_id is not None
     snapshot = known.snapshots.get(read.snapshot_id)
     if snapshot is not None:
-        stored = claim_json(read.claim, complete=read.complete)
+        stored = claim_json(read.claim, complete=read.complete, last_modified=read.last_modified)
         if read.decision.kind in (DecisionKind.REJECT, DecisionKind.HOLD) and read.decision.reason is not None:
             stored["suspect" if read.decision.kind is DecisionKind.REJECT else "held"] = str(read.decision.reason)
         snapshot.claims = stored

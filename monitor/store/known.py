@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -90,9 +91,11 @@ def load_known(session: Session, *, sources: Sequence[Source], snapshot_ids: Ite
 def good_read(snapshot: SnapshotRow) -> GoodRead:
     """The facts of a good read, from its snapshot."""
     claims: dict[str, Any] = snapshot.claims or {}
+    modified = claims.get("last_modified")
     return GoodRead(order=tuple(claims.get("order", ())), shape=tuple(claims.get("shape", ())),
                     unmapped=tuple(claims.get("unmapped", ())), final_url=snapshot.final_url,
-                    complete=bool(claims.get("complete", True)))
+                    complete=bool(claims.get("complete", True)),
+                    last_modified=datetime.fromisoformat(modified) if isinstance(modified, str) else None)
 
 
 def claim_of(stored: dict[str, Any] | None) -> Claim | None:
@@ -105,11 +108,12 @@ def claim_of(stored: dict[str, Any] | None) -> Claim | None:
                  shape=tuple(stored.get("shape", ())))
 
 
-def claim_json(claim: Claim, *, complete: bool) -> dict[str, object]:
+def claim_json(claim: Claim, *, complete: bool, last_modified: datetime | None = None) -> dict[str, object]:
     """A claim as stored with its snapshot, with the facts the next read is judged against."""
     return {"codes": sorted(claim.codes), "order": list(claim.order), "shape": list(claim.shape),
             "unmapped": list(claim.unmapped), "caveats": {k: list(v) for k, v in claim.caveats.items()},
-            "names": claim.names, "complete": complete}
+            "names": claim.names, "complete": complete,
+            "last_modified": last_modified.isoformat() if last_modified else None}
 
 
 def open_sets(session: Session, products: Sequence[Product]) -> dict[Product, frozenset[str] | None]:

@@ -188,3 +188,13 @@ def test_confirm_after_zero_confirms_on_the_next_fresh_read() -> None:
     known = replace(KNOWN, held=Held(id=1, codes=frozenset(codes), reason=HoldReason.UNCONFIRMED, first_seen_at=T0))
     assert decision.kind is DecisionKind.HOLD
     assert decide(known, read(codes), rules).kind is DecisionKind.CONFIRM
+
+
+def test_an_older_copy_than_the_last_good_read_is_held_as_stale() -> None:
+    good = replace(GOOD, last_modified=T0)
+    stale = replace(FRESH, last_modified=T0 - timedelta(days=30))  # a CDN edge serving last month's page
+    decision = decide(replace(KNOWN, good=good), read(without("C03", "C17", "C31"), facts=stale), RULES)
+    assert decision.reason is HoldReason.STALE and decision.notice
+    newer = replace(FRESH, last_modified=T0 + timedelta(days=1))
+    assert decide(replace(KNOWN, good=good), read(without("C03", "C17", "C31"), facts=newer), RULES).reason \
+        is HoldReason.UNCONFIRMED

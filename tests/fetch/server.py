@@ -34,6 +34,13 @@ class Reply:
     last_modified: str | None = None
     delay: float = 0.0
     gzip: bool = False
+    #: Faults of the transfer itself (the damaged-page corpus): cut the (compressed) body to this
+    #: many bytes and declare that length (a gzip stream cut short; negative: from the end) ...
+    cut_to: int | None = None
+    #: ... declare this Content-Length whatever is sent ...
+    declared_length: int | None = None
+    #: ... send only this many bytes of the body, then close the connection.
+    send_only: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,12 +82,15 @@ class LocalServer:
     def set(self, path: str, body: bytes | str = b"", *, status: int = 200,
             headers: Mapping[str, str] | None = None,
             content_type: str | None = "text/html; charset=utf-8", etag: bool | str = False,
-            last_modified: str | None = None, delay: float = 0.0, gzip: bool = False) -> None:
+            last_modified: str | None = None, delay: float = 0.0, gzip: bool = False,
+            cut_to: int | None = None, declared_length: int | None = None,
+            send_only: int | None = None) -> None:
         """Serve ``body`` at ``path`` from now on."""
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.script(path, [Reply(body=data, status=status, headers=dict(headers or {}),
                                  content_type=content_type, etag=etag,
-                                 last_modified=last_modified, delay=delay, gzip=gzip)])
+                                 last_modified=last_modified, delay=delay, gzip=gzip, cut_to=cut_to,
+                                 declared_length=declared_length, send_only=send_only)])
 
     def script(self, path: str, replies: Sequence[Reply]) -> None:
         """Answer with each reply in turn; the last one repeats."""
@@ -161,6 +171,8 @@ def _handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 return
             body = gzip.compress(reply.body) if reply.gzip else reply.body
+            if reply.cut_to is not None:
+                body = body[: reply.cut_to]
             self.send_response(reply.status)
             if reply.content_type:
                 self.send_header("Content-Type", reply.content_type)
@@ -172,10 +184,15 @@ def _handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Encoding", "gzip")
             for name, value in reply.headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            length = reply.declared_length if reply.declared_length is not None else len(body)
+            self.send_header("Content-Length", str(length))
+            if length != len(body) or reply.send_only is not None:
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
             try:
-                self.wfile.write(body)
+                self.wfile.write(body if reply.send_only is None else body[: reply.send_only])
+                self.wfile.flush()
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
