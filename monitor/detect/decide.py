@@ -18,7 +18,7 @@ The rules, in order:
    a *damage signature* (the read ended at another URL; the document is cut before its end;
    it removes ``max_removed_fraction`` of the set or more; the containers the selector matched
    changed; a code lost beside a newly unmapped name or gained where one was; removals with
-   no addition forming one contiguous run of the last good read's order) waits for a person
+   no addition forming blocks of the last good read's order) waits for a person
    and tells the operator once; anything else waits for a confirming read.
 5. A held change is confirmed by a fresh (a body read now, not a 304), complete,
    unconditional read at least ``confirm_after`` after it was first seen, from the good
@@ -37,7 +37,7 @@ from monitor.detect.availability import diff_sets
 from monitor.detect.guard import reject_reason
 from monitor.types import Claim
 
-#: Removals forming a run this long anywhere in the list (or two at either end) look like a cut.
+#: Removals in runs this long anywhere in the list (or two at either end) look like a cut.
 MIN_RUN = 3
 MIN_EDGE_RUN = 2
 
@@ -223,8 +223,8 @@ def _signature(known: Known, obs: Observation, claim: Claim, added: tuple[str, .
     renamed = _renamed(good, claim, added, removed)
     if renamed:
         return HoldReason.RENAME, renamed
-    if not added and good is not None and _one_run(good.order, removed):
-        return HoldReason.CUT_RUN, f"the removed {len(removed)} form one run of the list: {', '.join(removed)}"
+    if not added and good is not None and _cut_runs(good.order, removed):
+        return HoldReason.CUT_RUN, f"the removed {len(removed)} form blocks of the list: {', '.join(removed)}"
     return HoldReason.UNCONFIRMED, f"{len(removed)} removed, {len(added)} added; waiting for a confirming read"
 
 
@@ -258,12 +258,22 @@ def _renamed(good: GoodRead | None, claim: Claim, added: tuple[str, ...], remove
     return ""
 
 
-def _one_run(order: tuple[str, ...], removed: tuple[str, ...]) -> bool:
-    """True when the removed codes are one contiguous block of ``order``: a cut, not removals."""
+def _cut_runs(order: tuple[str, ...], removed: tuple[str, ...]) -> bool:
+    """True when the removed codes form blocks of ``order``, not scattered entries: every run of
+    consecutive removed entries is ``MIN_RUN`` long, or ``MIN_EDGE_RUN`` at the list's head or
+    tail (a cut tail, a cut block, lazy-loaded chunks lost). A lone removal is never a cut."""
     positions = sorted(order.index(code) for code in removed if code in order)
     if len(positions) != len(removed) or len(positions) < MIN_EDGE_RUN:
         return False
-    if positions[-1] - positions[0] + 1 != len(positions):
-        return False
-    at_edge = positions[0] == 0 or positions[-1] == len(order) - 1
-    return len(positions) >= MIN_RUN or at_edge
+    runs: list[list[int]] = [[positions[0]]]
+    for position in positions[1:]:
+        if position == runs[-1][-1] + 1:
+            runs[-1].append(position)
+        else:
+            runs.append([position])
+    return all(_cut(run, len(order)) for run in runs)
+
+
+def _cut(run: list[int], length: int) -> bool:
+    at_edge = run[0] == 0 or run[-1] == length - 1
+    return len(run) >= MIN_RUN or (at_edge and len(run) >= MIN_EDGE_RUN)

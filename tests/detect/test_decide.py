@@ -111,6 +111,9 @@ def test_a_block_cut_from_the_middle_is_damage_but_scattered_removals_are_not() 
     assert decide(KNOWN, read(without("C10", "C11")), RULES).reason is HoldReason.UNCONFIRMED  # two, mid-list
     assert decide(KNOWN, read(without("C00", "C01")), RULES).reason is HoldReason.CUT_RUN  # two at the head
     assert decide(KNOWN, read(without("C05")), RULES).reason is HoldReason.UNCONFIRMED  # one is no run
+    # two blocks (lazy-loaded chunks lost) are a cut; a block beside a lone removal is not only blocks
+    assert decide(KNOWN, read(without("C10", "C11", "C12", "C30", "C31", "C32")), RULES).reason is HoldReason.CUT_RUN
+    assert decide(KNOWN, read(without("C10", "C11", "C12", "C30")), RULES).reason is HoldReason.UNCONFIRMED
     # a run with an addition is a swap, not a cut
     assert decide(KNOWN, read((*without("C10", "C11", "C12"), "ZM")), RULES).reason is HoldReason.UNCONFIRMED
 
