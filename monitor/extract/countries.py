@@ -1,9 +1,11 @@
 """Country names in many languages → ISO 3166-1 alpha-2 codes, and country mentions in text.
 
-Sources, strongest first: the curated ``data/aliases.toml``, pycountry (ISO names), Babel's CLDR
-territory names in ``LOCALES``. Names are compared by a *key*: footnote markers dropped, NFKC,
-accents dropped, case-folded, cut into words (each CJK character is a word), "the", "of" and
-"and" left out, "St."/"Rep."-style abbreviations spelled out. There is no fuzzy matching: a
+Sources, strongest first: the curated ``data/aliases.toml``, pycountry (ISO names) with Babel's
+CLDR territory names in ``LOCALES``, then (list entries only) every other locale Babel ships and
+the ISO 3166-3 former names (``names.py``, cached on disk). Names are compared by a *key*:
+footnote markers dropped, NFKC, accents dropped, case-folded, cut into words (each CJK character
+is a word; a script's vowel signs stay in their word), "the", "of" and "and" left out,
+"St."/"Rep."-style abbreviations spelled out. There is no fuzzy matching: a
 name's key is in the index or the name is unmapped. A key that two sources give to different
 countries, or that the alias file marks ambiguous ("Korea", "Congo"), is never guessed.
 """
@@ -24,6 +26,7 @@ import pycountry
 from babel import Locale, UnknownLocaleError
 
 from monitor.errors import AmbiguousCountryError, ExtractError
+from monitor.extract.names import cached, wide_names
 from monitor.types import Claim
 
 LOCALES = ("en", "zh_Hans", "zh_Hant", "id", "ja", "ko", "fr", "de", "es", "pt", "ru", "ar", "tr")
@@ -40,7 +43,17 @@ _ABBREVIATIONS = {
 }  # fmt: skip
 _CJK = "\u3041-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _APOSTROPHES = "'’‘ʼ"
-_WORD = re.compile(rf"[{_CJK}]|(?:[^\W\d_]\.){{2,}}|[^\W_{_CJK}]+(?:[{_APOSTROPHES}][^\W_{_CJK}]+)*")
+# Combining marks that belong inside a word (Python's \w leaves them out): the vowel signs of
+# Indic, Thai, Lao, Tibetan, Myanmar, Khmer and Ethiopic scripts, Arabic and Hebrew points.
+_MARKS = ("\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0711"
+          "\u0730-\u074a\u0900-\u0dff\u0e31-\u0e3a\u0e47-\u0e4e\u0eb1-\u0ebc\u0ec8-\u0ecd\u0f18-\u0f19"
+          "\u0f35-\u0f39\u0f71-\u0f84\u0f90-\u0fbc\u102b-\u103e\u1056-\u1059\u135d-\u135f\u17b4-\u17d3"
+          "\u1a17-\u1a1b\U00011100-\U0001114f")
+_LETTER = rf"(?:[^\W_{_CJK}]|[{_MARKS}])"
+_WORD = re.compile(rf"[{_CJK}]|(?:[^\W\d_]\.){{2,}}|{_LETTER}+(?:[{_APOSTROPHES}]{_LETTER}+)*")
+# Marks a key drops: Latin, Greek and Cyrillic accents, Hebrew and Arabic points (written or not
+# at will); the vowel signs of other scripts stay, they tell names apart.
+_OPTIONAL_MARKS = re.compile("[\u0300-\u036f\u0591-\u05c7\u064b-\u065f\u0670]")
 _DROP = str.maketrans("", "", "." + _APOSTROPHES)
 _POSSESSIVE = re.compile(rf"[{_APOSTROPHES}]s$")  # "China's" is China
 _FOOTNOTES = re.compile(r"\[\s*[\w*†]{1,3}\s*\]|\(\s*\d{1,2}\s*\)|[*†‡§¶#\u00b9\u00b2\u00b3\u2070-\u209f]")
@@ -88,6 +101,9 @@ def normalize_names(names: Iterable[str]) -> Claim:
     """A page's list of names to a Claim; split bullets joined, unreadable names reported."""
     items = list(names)
     matches = list(map(_quiet, items))
+    for i, match in enumerate(matches):
+        if match is None:
+            matches[i] = in_list_context(items[i])
     if missing := [i for i, match in enumerate(matches) if match is None]:
         keys = list(map(_item_key, items))
         for i in missing:  # pairing only ever fills a gap: the gaps left are among these
@@ -103,6 +119,23 @@ def normalize_names(names: Iterable[str]) -> Claim:
     unmapped = tuple(item for item, match in zip(items, matches, strict=True) if match is None)
     order = tuple(dict.fromkeys(match.code for match in found))
     return Claim(codes=frozenset(order), unmapped=unmapped, caveats=caveats, names=len(items), order=order)
+
+
+@functools.lru_cache(maxsize=4096)
+def in_list_context(name: str) -> CountryMatch | None:
+    """An ambiguous name read on a list of places a provider serves: its one candidate that a
+    provider could serve (``[list_context]`` of the alias file), with the reading as a caveat."""
+    try:
+        normalize_country(name)
+        return None
+    except AmbiguousCountryError as exc:
+        unservable = frozenset(_alias_file().get("list_context", {}).get("unservable", ()))
+        servable = [code for code in exc.candidates if code not in unservable]
+        if len(servable) != 1:
+            return None
+        others = ", ".join(code for code in exc.candidates if code != servable[0])
+        note = f"{_clean(name)!r} read as {servable[0]} on an availability list ({others}: not servable)"
+        return CountryMatch(code=servable[0], caveats=(note,))
 
 
 def find_countries(text: str) -> tuple[str, ...]:
@@ -169,8 +202,9 @@ def _single(name: str, codes: frozenset[str]) -> CountryMatch:
 
 
 def _excluding(name: str, rest: str) -> CountryMatch | None:
-    """ "Ukraine (except Crimea, Donetsk, and Luhansk regions)": the country, areas as caveats."""
-    match = normalize_country(name)
+    """ "Ukraine (except Crimea, Donetsk, and Luhansk regions)": the country, areas as caveats;
+    "Ukraine's territories other than Crimea" too (the areas word after the name is dropped)."""
+    match = normalize_country(name) or normalize_country(_area(name))
     if match is None:
         return None
     areas, known = _areas(rest), _subdivision_names(match.code)
@@ -285,8 +319,7 @@ def _fold(word: str) -> str:
     if word.isascii():
         folded = word.lower()
     else:
-        decomposed = unicodedata.normalize("NFKD", word)
-        bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+        bare = _OPTIONAL_MARKS.sub("", unicodedata.normalize("NFKD", word))
         folded = unicodedata.normalize("NFC", bare).casefold()
     folded = _POSSESSIVE.sub("", folded).translate(_DROP)
     return _ABBREVIATIONS.get(folded, folded)
@@ -339,7 +372,21 @@ def _generated() -> Iterator[tuple[str, str, bool]]:
 
 @functools.cache
 def _index() -> _Index:
-    """Build the lookup index once, on first use."""
+    """The lookup index: read from the user's cache, else built (about 2 s) and cached."""
+    fingerprint = f"{_KEY_VERSION}:{_alias_source()}:{','.join(LOCALES)}:{','.join(sorted(TEXT_LOCALES))}"
+    names, text, starts = cached("country-index", fingerprint, _built)
+    entries = {key: _Entry(codes=codes, surfaces=forms, short=short) for key, (codes, forms, short) in text.items()}
+    return _Index(names=names, text=entries, starts=starts)
+
+
+_TextEntry = tuple[frozenset[str], frozenset[str], bool]  # codes, surfaces, short
+_Plain = tuple[dict[str, frozenset[str]], dict[str, _TextEntry], dict[str, tuple[int, ...]]]
+#: Bumped when the key function changes, so cached indexes built with the old one are not read.
+_KEY_VERSION = 2
+
+
+def _built() -> _Plain:
+    """The index from its sources, as plain data (what ``names.cached`` keeps)."""
     aliases = _aliases()
     names: defaultdict[str, set[str]] = defaultdict(set)
     text: defaultdict[str, set[str]] = defaultdict(set)
@@ -355,11 +402,13 @@ def _index() -> _Index:
             names[key] = set(codes)
         text[key] = set(codes)
         surfaces[key] |= spellings
+    for key, codes in wide_names(_key, _codes()).items():  # every other locale: lists only, never overriding
+        names.setdefault(key, set(codes))
     names.pop("", None)
     text.pop("", None)
     entries = {key: _entry(key, codes, surfaces[key]) for key, codes in text.items()}
-    frozen = {key: frozenset(codes) for key, codes in names.items()}
-    return _Index(names=frozen, text=entries, starts=_starts(entries))
+    plain_text = {key: (e.codes, e.surfaces, e.short) for key, e in entries.items()}
+    return {key: frozenset(codes) for key, codes in names.items()}, plain_text, _starts(entries)
 
 
 def _entry(key: str, codes: set[str], spellings: set[str]) -> _Entry:
@@ -384,10 +433,15 @@ _SECTIONS = (("names", True), ("ambiguous", True), ("not_countries", False))  # 
 
 
 @functools.cache
+def _alias_source() -> str:
+    """The text of data/aliases.toml."""
+    return resources.files("monitor.extract").joinpath("data/aliases.toml").read_text(encoding="utf-8")
+
+
+@functools.cache
 def _alias_file() -> dict[str, Any]:
     """The parsed data/aliases.toml."""
-    path = resources.files("monitor.extract").joinpath("data/aliases.toml")
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+    return tomllib.loads(_alias_source())
 
 
 def _aliases() -> dict[str, tuple[frozenset[str], frozenset[str], bool]]:
