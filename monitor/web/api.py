@@ -16,6 +16,7 @@ from monitor.query import history
 from monitor.query import sources as source_queries
 from monitor.query.filters import country_code, moment
 from monitor.types import ChangeKind
+from monitor.web import pages, worldmap
 from monitor.web.context import context
 from monitor.web.openapi import openapi
 
@@ -43,6 +44,8 @@ def routes() -> list[Route]:
         Route("/api/history", intervals, methods=["GET"], name="api_history"),
         Route("/api/changes", changes, methods=["GET"], name="api_changes"),
         Route("/api/changes/{change_id:int}", change, methods=["GET"], name="api_change"),
+        Route("/api/ask", ask, methods=["GET"], name="api_ask"),
+        Route("/map.svg", worldmap_svg, methods=["GET"], name="worldmap_svg"),
         Route("/api/sources", sources, methods=["GET"], name="api_sources"),
         Route("/openapi.json", schema, methods=["GET"], name="openapi"),
     ]
@@ -94,6 +97,20 @@ def change(request: Request) -> Response:
     if detail is None:
         raise HTTPException(404, f"no change {change_id}")
     return JSON(detail)
+
+
+def ask(request: Request) -> Response:
+    """The /ask page's answers as data: state, since when, evidence and the one-line sentence."""
+    if not _param(request, "country"):
+        raise RegionwatchError("country is required, e.g. /api/ask?country=HK&provider=openai&at=2024-07-10")
+    answers, _question = pages.ask(request)
+    return JSON([{k: v for k, v in a.items() if k not in ("intervals", "name", "words")} for a in answers])
+
+
+def worldmap_svg(_request: Request) -> Response:
+    """The blank world map (public domain geometry), cached by browsers for a day."""
+    return Response(worldmap.geometry_svg(), media_type="image/svg+xml",
+                    headers={"cache-control": "public, max-age=86400"})
 
 
 def sources(request: Request) -> Response:

@@ -56,6 +56,12 @@ _SOURCE = {"type": "object", "properties": {
     "suspect_reason": {"type": ["string", "null"]}, "suspect_since": _TIME,
     "last_change_id": {"type": ["integer", "null"]}, "last_change_at": _TIME,
     "last_change_title": {"type": ["string", "null"]}}}
+_ANSWER = {"type": "object", "properties": {
+    "provider": {"type": "string"}, "product": {"type": "string"}, "country": {"type": "string"},
+    "at": {"type": "string", "format": "date-time"},
+    "state": {"type": "string", "enum": ["available", "unavailable", "unlisted", "unwatched"]},
+    "since": _TIME, "watched_since": _TIME, "sentence": {"type": "string"},
+    "evidence": {"type": ["object", "null"]}, "signals": {"type": "array", "items": {"type": "object"}}}}
 _ERROR = {"description": "a parameter that cannot be read", "content": {"application/json": {"schema": {
     "type": "object", "properties": {"error": {"type": "string"}}}}}}
 
@@ -90,6 +96,9 @@ def openapi(server: str) -> dict[str, Any]:
                 {"type": "array", "items": _CHANGE}, "changes"),
             "/api/changes/{change_id}": _get("One change with its set diff, text diff and evidence", [change_id],
                                              _DETAIL, "change"),
+            "/api/ask": _get("Was a product available in a country at a moment? One answer per provider × product",
+                             [_PROVIDER, _PRODUCT, {**_COUNTRY, "required": True}, _query("at", _DATE, "the moment")],
+                             {"type": "array", "items": _ANSWER}, "ask"),
             "/api/sources": _get("Per source: last outcome, failure streak, suspicion, last change",
                                  [_PROVIDER], {"type": "array", "items": _SOURCE}, "sources"),
         },

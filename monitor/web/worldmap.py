@@ -61,11 +61,12 @@ def render(states: Mapping[str, str], *, link: Callable[[str], str], label: str,
            default: str = "unlisted") -> Markup:
     """The map: every country a ``<g>`` with data-code and data-status; a click opens its page.
 
-    The picture is one image to assistive technology (its label says what it shows); its links
-    are for pointers only (tabindex -1), because the page lists the same countries as text.
+    To assistive technology the picture is one labelled group whose shapes are hidden: its links
+    are for pointers only (tabindex -1, aria-hidden), because the page lists the same countries
+    as text, outside the picture.
     """
     geo = geometry()
-    parts = [Markup('<svg class="worldmap" xmlns="http://www.w3.org/2000/svg" viewBox="{}" role="img" '
+    parts = [Markup('<svg class="worldmap" xmlns="http://www.w3.org/2000/svg" viewBox="{}" role="group" '
                     'aria-label="{}" focusable="false">').format(geo.view_box, label)]
     parts.append(_PATTERNS)
     for code, shape in sorted(geo.paths.items()):
