@@ -170,3 +170,58 @@ def test_pages_answer_and_carry_security_headers(base: str) -> None:
                          "/nope": 404, "/?as_of=soon": 400}.items():
         response = httpx.get(base + path)
         assert response.status_code == status and "text/html" in response.headers["content-type"], path
+
+
+def test_a_browser_signs_in_once_while_the_api_keeps_the_bearer(db_url: str, story: sessionmaker[Session]) -> None:
+    settings = Settings(database_url=db_url, web={"token": "s3cret-token"})
+    html = {"Accept": "text/html"}
+    with serving(create_app(settings, clock=lambda: NOW)) as url, httpx.Client(base_url=url) as browser:
+        sent = browser.get("/country/HK?as_of=2024-07-08", headers=html)
+        assert sent.status_code == 303 and sent.headers["location"] == "/signin?next=%2Fcountry%2FHK%3Fas_of%3D2024-07-08"
+        assert browser.get(sent.headers["location"], headers=html).status_code == 200
+        wrong = browser.post("/signin", data={"token": "nope", "next": "/"}, headers=html)
+        assert wrong.status_code == 401 and "not right" in wrong.text and not browser.cookies
+        evil = browser.post("/signin", data={"token": "s3cret-token", "next": "//evil.example/"}, headers=html)
+        assert evil.status_code == 303 and evil.headers["location"] == "/"
+        cookie = evil.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "s3cret-token" not in cookie
+        assert browser.get("/country/HK", headers=html).status_code == 200  # the cookie now
+        assert browser.get("/changes", headers=html).status_code == 200
+        assert browser.put("/signin", data={"token": "s3cret-token"}).status_code == 405
+        assert httpx.get(f"{url}/api/sources", headers=html).status_code == 401  # no cookie, no bearer
+        assert httpx.get(f"{url}/api/sources", headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+
+
+def test_the_feed_links_to_the_public_url(db_url: str, story: sessionmaker[Session]) -> None:
+    settings = Settings(database_url=db_url, web={"public_url": "https://rw.example.com/"})
+    with serving(create_app(settings, clock=lambda: NOW)) as url:
+        feed = feedparser.parse(httpx.get(f"{url}/feed.xml").content)
+    assert feed.entries[0].link.startswith("https://rw.example.com/change/")
+
+
+def test_ask_answers_in_one_sentence(base: str) -> None:
+    (before,) = httpx.get(f"{base}/api/ask", params={"provider": "acme", "country": "香港", "at": "2024-07-08"}).json()
+    assert before["state"] == "available" and before["sentence"].startswith("Yes: acme api in Hong Kong")
+    (after,) = httpx.get(f"{base}/api/ask", params={"country": "HK", "at": "2024-07-10"}).json()
+    assert after["state"] == "unavailable" and "removed from its list on 2024-07-09" in after["sentence"]
+    (never,) = httpx.get(f"{base}/api/ask", params={"country": "CN"}).json()
+    assert never["state"] == "unlisted" and never["sentence"].startswith("No:")
+    (early,) = httpx.get(f"{base}/api/ask", params={"country": "HK", "at": "2024-01-01"}).json()
+    assert early["state"] == "unwatched" and early["sentence"].startswith("Unknown:")
+    assert httpx.get(f"{base}/api/ask").status_code == 400
+    page = httpx.get(f"{base}/ask", params={"provider": "acme", "country": "HK", "at": "2024-07-10"}).text
+    assert "No: acme api in Hong Kong SAR China (HK) on 2024-07-10" in page
+
+
+def test_changes_page_filters_and_search(base: str) -> None:
+    assert "acme api: 2 removed, 1 added" in httpx.get(f"{base}/changes", params={"country": "MO"}).text
+    assert "Nothing changed" in httpx.get(f"{base}/changes", params={"country": "FR"}).text
+    assert "Nothing changed" in httpx.get(f"{base}/changes", params={"severity": "high", "kind": "text"}).text
+    assert "acme api: 2 removed" in httpx.get(f"{base}/changes", params={"since": "2024-07-01"}).text
+    assert "Nothing changed" in httpx.get(f"{base}/changes", params={"as_of": "2024-07-01"}).text
+    assert httpx.get(f"{base}/changes", params={"window": "2w"}).status_code == 400
+    found = httpx.get(f"{base}/country", params={"q": "Hong Kong"}, follow_redirects=False)
+    assert found.status_code == 303 and found.headers["location"].endswith("/country/HK")
+    assert httpx.get(f"{base}/country", params={"q": "Atlantis"}).status_code == 400
+    svg = httpx.get(f"{base}/map.svg")
+    assert svg.headers["content-type"] == "image/svg+xml" and "max-age" in svg.headers["cache-control"]
