@@ -195,7 +195,7 @@ def require_finished(period: Period, now: datetime) -> None:
 
 
 def gather(session: Session, period: Period, tz: ZoneInfo) -> Digest:
-    """The period's sections, read from the store (source health as of now)."""
+    """The period's sections, read from the store (source trouble that began after the period left out)."""
     rows = store.changes_between(session, period.start, period.end,
                                  kinds=[ChangeKind.AVAILABILITY.value, ChangeKind.SIGNAL.value,
                                         ChangeKind.TEXT.value])
@@ -208,7 +208,8 @@ def gather(session: Session, period: Period, tz: ZoneInfo) -> Digest:
         period=period, availability=groups,
         signals=tuple(_signal(r, tz) for r in signals[:MAX_SIGNALS]),
         texts=tuple(_text(r, tz) for r in texts[:MAX_TEXTS]),
-        health=tuple(_health(s, tz) for s in store.troubled_sources(session)),
+        health=tuple(h for h in (_health(s, tz) for s in store.troubled_sources(session))
+                     if h.since is None or h.since < period.end.astimezone(tz).date()),
         more_signals=max(0, len(signals) - MAX_SIGNALS), more_texts=max(0, len(texts) - MAX_TEXTS),
     )
 
