@@ -74,7 +74,8 @@ def provider(sessions: sessionmaker[Session], name: str, *, now: datetime) -> di
     return {
         "provider": name, "now": now,
         "products": [{"product": q, "count": counts.get((name, q), 0)} for q in products],
-        "sources": source_queries.status(sessions, provider=name), "timeline": timeline,
+        "sources": (statuses := source_queries.status(sessions, provider=name, now=now)), "timeline": timeline,
+        "freshness": source_queries.product_freshness(statuses),
     }
 
 
@@ -83,3 +84,13 @@ def map_codes(sessions: sessionmaker[Session], *, provider: str, product: str,
     """The codes available at ``at`` for one product, with their caveats (empty when none)."""
     return {r["country"]: list(r["caveats"]) for r in availability(sessions, at=at, provider=provider,
                                                                    product=product)}
+
+
+def freshness(sessions: sessionmaker[Session], *, now: datetime) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (provider, product): when its list was last read, and warnings (stale, held as suspect, failing)."""
+    rows = source_queries.status(sessions, now=now)
+    result: dict[tuple[str, str], dict[str, Any]] = {}
+    for name in sorted({r["provider"] for r in rows}):
+        mine = [r for r in rows if r["provider"] == name]
+        result |= {(name, product): entry for product, entry in source_queries.product_freshness(mine).items()}
+    return result

@@ -115,7 +115,8 @@ def worldmap_svg(_request: Request) -> Response:
 
 def sources(request: Request) -> Response:
     """Per source: last outcome, failure streak, suspicion, last change (``regionwatch sources status``)."""
-    return JSON(source_queries.status(context(request).sessions, provider=_param(request, "provider")))
+    ctx = context(request)
+    return JSON(source_queries.status(ctx.sessions, provider=_param(request, "provider"), now=ctx.clock()))
 
 
 def schema(request: Request) -> Response:

@@ -50,8 +50,10 @@ _DETAIL = {"type": "object", "properties": {
 _SOURCE = {"type": "object", "properties": {
     "id": {"type": "string"}, "provider": {"type": "string"}, "product": {"type": ["string", "null"]},
     "kind": {"type": "string"}, "url": {"type": "string"}, "enabled": {"type": "boolean"},
-    "health": {"type": "string", "enum": ["ok", "failing", "suspect", "never fetched", "disabled"]},
-    "last_outcome": {"type": ["string", "null"]}, "last_fetch_at": _TIME, "last_success_at": _TIME,
+    "health": {"type": "string", "enum": ["ok", "stale", "failing", "suspect", "never fetched", "disabled"]},
+    "stale": {"type": "boolean", "description": "no successful read within 3 cadences"},
+    "every_seconds": {"type": "integer"}, "last_outcome": {"type": ["string", "null"]},
+    "last_fetch_at": _TIME, "last_success_at": _TIME,
     "consecutive_failures": {"type": "integer"}, "failing_since": _TIME, "suspect": {"type": "boolean"},
     "suspect_reason": {"type": ["string", "null"]}, "suspect_since": _TIME,
     "last_change_id": {"type": ["integer", "null"]}, "last_change_at": _TIME,

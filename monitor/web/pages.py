@@ -105,8 +105,10 @@ def map_page(request: Request) -> Response:
         label += f", compared with {compare.date().isoformat()}"
     svg = worldmap.render(data["states"], default=data["default"], label=label,
                           link=lambda code: str(request.url_for("country", code=code)))
+    fresh = overview.freshness(ctx.sessions, now=ctx.clock()).get((provider, product))
     return ctx.templates.TemplateResponse(request, "map.html", {
         **data, "provider": provider, "product": product, "at": at, "as_of": as_of, "compare": compare,
+        "freshness": fresh,
         "compare_text": compare_text or "", "svg": svg, "off_map": worldmap.unmapped(data["codes"]),
         "labels": worldmap.LABELS,
     })
@@ -137,7 +139,9 @@ def country_page(request: Request) -> Response:
     now = ctx.clock()
     data = overview.country(ctx.sessions, code, now=now)
     standings = asof.standings(ctx.sessions, country=code, at=at)
+    fresh = overview.freshness(ctx.sessions, now=now)
     for s in standings:
+        s["freshness"] = fresh.get((s["provider"], s["product"]))
         s["sentence"] = asof.sentence(s)
         s["chart"] = timeline.render(s, end=max(now, at), at=at)
     return ctx.templates.TemplateResponse(request, "country.html", {
@@ -163,8 +167,10 @@ def ask(request: Request) -> tuple[list[dict[str, Any]], dict[str, str]]:
     at = moment(question["at"] or None, now=ctx.clock())
     answers = asof.standings(ctx.sessions, country=code, at=at, provider=question["provider"] or None,
                              product=question["product"] or None)
+    fresh = overview.freshness(ctx.sessions, now=ctx.clock())
     for a in answers:
         a["sentence"] = asof.sentence(a)
+        a["freshness"] = fresh.get((a["provider"], a["product"]))
     return answers, question
 
 

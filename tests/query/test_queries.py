@@ -125,3 +125,26 @@ def test_map_codes(story: sessionmaker[Session]) -> None:
     before = overview.map_codes(story, provider="acme", product="api", at=T_BEFORE)
     after = overview.map_codes(story, provider="acme", product="api", at=T_AFTER)
     assert "HK" in before and "VN" not in before and "VN" in after and "HK" not in after
+
+
+def test_a_source_without_a_good_read_for_three_cadences_is_stale(story: sessionmaker[Session]) -> None:
+    from datetime import timedelta
+
+    with transaction(story) as s:
+        row = s.get(SourceRow, "acme-api")
+        assert row is not None
+        row.last_fetch_at, row.last_outcome, row.consecutive_failures = NOW, "unchanged", 0
+        row.last_success_at = NOW - timedelta(seconds=3 * row.every_seconds + 1)
+    (stale,) = source_queries.status(story, now=NOW)
+    assert stale["health"] == "stale" and stale["stale"]
+    assert source_queries.status(story)[0]["health"] == "ok"  # no clock, no judgement
+    fresh = overview.freshness(story, now=NOW)[("acme", "api")]
+    assert fresh["last_checked"] == NOW - timedelta(seconds=3 * stale["every_seconds"] + 1)
+    assert fresh["warnings"] == [f"source acme-api is stale: last successful read {fresh['last_checked']:%Y-%m-%d}"]
+    with transaction(story) as s:
+        row = s.get(SourceRow, "acme-api")
+        assert row is not None
+        row.last_success_at = NOW
+        row.suspect_since, row.suspect_reason = DROPPED_AT, "collapse"
+    (held,) = overview.freshness(story, now=NOW)[("acme", "api")]["warnings"]
+    assert held == "source acme-api held as suspect (collapse) since 2024-07-09"

@@ -225,3 +225,18 @@ def test_changes_page_filters_and_search(base: str) -> None:
     assert httpx.get(f"{base}/country", params={"q": "Atlantis"}).status_code == 400
     svg = httpx.get(f"{base}/map.svg")
     assert svg.headers["content-type"] == "image/svg+xml" and "max-age" in svg.headers["cache-control"]
+
+
+def test_a_product_resting_on_a_held_source_carries_a_banner(db_url: str, story: sessionmaker[Session]) -> None:
+    from monitor.store.models import SourceRow
+
+    with transaction(story) as s:
+        row = s.get(SourceRow, "acme-api")
+        assert row is not None
+        row.last_fetch_at = row.last_success_at = NOW
+        row.suspect_since, row.suspect_reason = NOW, "collapse"
+    with serving(create_app(Settings(database_url=db_url), clock=lambda: NOW)) as url:
+        for path in ("/country/VN", "/map/acme/api", "/provider/acme", "/ask?country=VN"):
+            page = httpx.get(url + path).text
+            assert "Check before relying on this:" in page and "held as suspect (collapse)" in page, path
+        assert httpx.get(f"{url}/api/sources").json()[0]["health"] == "suspect"
