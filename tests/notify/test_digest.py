@@ -196,3 +196,16 @@ def test_source_trouble_after_the_week_is_not_in_its_digest(sessions: sessionmak
     week_end = parse_period("2024-W27", UTC_ZONE).last_day
     assert all(h.since is None or h.since <= week_end for h in earlier.health)
     assert len(earlier.health) <= len(this.health)
+
+
+def test_a_line_per_team_route_and_links_to_the_web_view(digest: Digest) -> None:
+    from monitor.notify.links import WebLinks
+
+    reader = _reader(READER)
+    assert len(reader.teams) == 2
+    rendered = render(digest, reader, links=WebLinks("https://rw.example.com"))
+    team_lines = [line for line in rendered.text.splitlines() if line.endswith(("above", "nothing changed"))]
+    assert len(team_lines) == 2
+    assert "https://rw.example.com/country/HK" in rendered.text
+    assert 'href="https://rw.example.com/change/' in rendered.html and "in Regionwatch</a>" in rendered.html
+    assert "rw.example.com" not in render(digest, reader).html  # no public URL, no web links
