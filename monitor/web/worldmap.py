@@ -69,15 +69,20 @@ def render(states: Mapping[str, str], *, link: Callable[[str], str], label: str,
     parts = [Markup('<svg class="worldmap" xmlns="http://www.w3.org/2000/svg" viewBox="{}" role="group" '
                     'aria-label="{}" focusable="false">').format(geo.view_box, label)]
     parts.append(_PATTERNS)
-    for code, shape in sorted(geo.paths.items()):
-        state = states.get(code, default)
-        parts.append(Markup(
-            '<a href="{link}" tabindex="-1" aria-hidden="true"><g class="country {state}" data-code="{code}" '
-            'data-status="{state}"><title>{name}: {text}</title>{shape}</g></a>'
-        ).format(link=link(code), state=state, code=code, name=country_name(code),
-                 text=LABELS.get(state, state), shape=shape))
+    for code in sorted(geo.paths):
+        parts.append(_country(code, states.get(code, default), link(code)))
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _country(code: str, state: str, href: str) -> Markup:
+    """One country's linked shape in one state: the same few hundred fragments serve every request."""
+    return Markup(
+        '<a href="{link}" tabindex="-1" aria-hidden="true"><g class="country {state}" data-code="{code}" '
+        'data-status="{state}"><title>{name}: {text}</title>{shape}</g></a>'
+    ).format(link=href, state=state, code=code, name=country_name(code), text=LABELS.get(state, state),
+             shape=geometry().paths[code])
 
 
 # "Exceptions" are hatched as well as coloured, so colour is never the only mark.
