@@ -143,7 +143,7 @@ def country_page(request: Request) -> Response:
     for s in standings:
         s["freshness"] = fresh.get((s["provider"], s["product"]))
         s["sentence"] = asof.sentence(s)
-        s["chart"] = timeline.render(s, end=max(now, at), at=at)
+        s["chart"] = timeline.render(s, end=timeline.chart_end(s, at=at, now=now), at=at)
     return ctx.templates.TemplateResponse(request, "country.html", {
         **data, "at": at, "as_of": as_of, "standings": standings,
         "timeline": [c for c in data["timeline"] if c["detected_at"] <= at],

@@ -6,7 +6,7 @@ after a removal; a dark line at the moment asked about; a diamond at each announ
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
@@ -52,6 +52,21 @@ def render(standing: dict[str, Any], *, end: datetime, at: datetime) -> Markup:
     label = _words(standing, start, end)
     return Markup('<svg class="timeline" viewBox="0 0 {} {}" role="img" aria-label="{}">{}</svg>').format(
         WIDTH, HEIGHT, label, Markup("").join(parts))
+
+
+def chart_end(standing: dict[str, Any], *, at: datetime, now: datetime) -> datetime:
+    """Where the chart stops: a little after the last event or the moment asked about, never after now.
+
+    Ending at now would squash a 2024 story into a sliver when looked at in 2026.
+    """
+    events = [at, *([standing["watched_since"]] if standing["watched_since"] else [])]
+    for span in standing["intervals"]:
+        events += [span["valid_from"], *([span["valid_to"]] if span["valid_to"] else [])]
+    events += [datetime(d.year, d.month, d.day, tzinfo=UTC) for d in
+               (x["effective_date"] for x in standing["signals"]) if d is not None]
+    start, last = min(events), max(events)
+    end: datetime = min(max(now, at), last + max(timedelta(days=14), (last - start) / 5))
+    return end
 
 
 def _bar(cls: str, left: float, right: float) -> Markup:
