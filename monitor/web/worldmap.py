@@ -85,11 +85,17 @@ def _country(code: str, state: str, href: str) -> Markup:
              shape=geometry().paths[code])
 
 
-# "Exceptions" are hatched as well as coloured, so colour is never the only mark.
+# Colour is never the only mark: "exceptions" are hatched, "not available" and "removed" striped,
+# "added" dotted, so neighbours whose colours are close (green beside red or blue) still differ.
 _PATTERNS = Markup(
     '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
     'patternTransform="rotate(45)"><rect width="6" height="6" class="hatch-ground"/>'
-    '<line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/></pattern></defs>')
+    '<line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/></pattern>'
+    '<pattern id="stripes" width="5" height="5" patternUnits="userSpaceOnUse">'
+    '<rect width="5" height="5" class="stripes-ground"/><line x1="0" y1="1" x2="5" y2="1" class="stripes-line"/>'
+    '</pattern><pattern id="dots" width="5" height="5" patternUnits="userSpaceOnUse">'
+    '<rect width="5" height="5" class="dots-ground"/><circle cx="2.5" cy="2.5" r="1" class="dots-dot"/>'
+    '</pattern></defs>')
 
 
 def unmapped(codes: Mapping[str, object] | set[str] | frozenset[str]) -> list[str]:
