@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from monitor.cli.output import to_csv
 from monitor.errors import RegionwatchError
 from monitor.query import history
 from monitor.query import sources as source_queries
@@ -28,6 +29,19 @@ class JSON(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return json.dumps(content, default=_default, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def rows_response(request: Request, rows: list[dict[str, Any]]) -> Response:
+    """JSON, or CSV with ?format=csv (the same cells ``--format csv`` writes; nested objects left out)."""
+    fmt = _param(request, "format") or "json"
+    if fmt == "json":
+        return JSON(rows)
+    if fmt != "csv":
+        raise RegionwatchError(f"unknown format {fmt!r}: use json or csv")
+    columns = [k for k, v in rows[0].items() if not isinstance(v, dict)] if rows else []
+    name = request.url.path.rstrip("/").rsplit("/", 1)[-1] or "rows"
+    return Response(to_csv(rows, columns), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="regionwatch-{name}.csv"'})
 
 
 def _default(value: Any) -> Any:
@@ -65,17 +79,17 @@ def availability(request: Request) -> Response:
     """Who served whom at as_of (default now), like ``regionwatch availability --format json``."""
     ctx = context(request)
     at = moment(_param(request, "as_of"), now=ctx.clock())
-    return JSON(history.availability(ctx.sessions, at=at, provider=_param(request, "provider"),
-                                     product=_param(request, "product"), country=_country(request)))
+    return rows_response(request, history.availability(ctx.sessions, at=at, provider=_param(request, "provider"),
+                                                       product=_param(request, "product"), country=_country(request)))
 
 
 def intervals(request: Request) -> Response:
     """Every interval with its evidence, like ``regionwatch history --format json``."""
     ctx = context(request)
     since = _param(request, "since")
-    return JSON(history.intervals(ctx.sessions, provider=_param(request, "provider"),
-                                  product=_param(request, "product"), country=_country(request),
-                                  since=moment(since, now=ctx.clock()) if since else None))
+    return rows_response(request, history.intervals(
+        ctx.sessions, provider=_param(request, "provider"), product=_param(request, "product"),
+        country=_country(request), since=moment(since, now=ctx.clock()) if since else None))
 
 
 def changes(request: Request) -> Response:
@@ -86,8 +100,9 @@ def changes(request: Request) -> Response:
         raise RegionwatchError(f"unknown kind {kind!r}: use one of {', '.join(k.value for k in ChangeKind)}")
     if limit is not None and not (limit.isdigit() and 0 < int(limit) <= MAX_LIMIT):
         raise RegionwatchError(f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    return JSON(history.changes(ctx.sessions, since=moment(since, now=ctx.clock()) if since else None, kind=kind,
-                                provider=_param(request, "provider"), limit=int(limit) if limit else None))
+    return rows_response(request, history.changes(
+        ctx.sessions, since=moment(since, now=ctx.clock()) if since else None, kind=kind,
+        provider=_param(request, "provider"), limit=int(limit) if limit else None))
 
 
 def change(request: Request) -> Response:
@@ -116,7 +131,8 @@ def worldmap_svg(_request: Request) -> Response:
 def sources(request: Request) -> Response:
     """Per source: last outcome, failure streak, suspicion, last change (``regionwatch sources status``)."""
     ctx = context(request)
-    return JSON(source_queries.status(ctx.sessions, provider=_param(request, "provider"), now=ctx.clock()))
+    return rows_response(request, source_queries.status(ctx.sessions, provider=_param(request, "provider"),
+                                                        now=ctx.clock()))
 
 
 def schema(request: Request) -> Response:

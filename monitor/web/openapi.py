@@ -15,6 +15,7 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
+_FORMAT = _query("format", {"type": "string", "enum": ["json", "csv"]}, "json (default) or csv, as --format")
 _PROVIDER = _query("provider", {"type": "string"}, "provider slug, e.g. openai")
 _PRODUCT = _query("product", {"type": "string"}, "product, e.g. api")
 _COUNTRY = _query("country", {"type": "string"}, "ISO code or a name in a known language (HK, Hong Kong, 香港)")
@@ -86,15 +87,16 @@ def openapi(server: str) -> dict[str, Any]:
         "servers": [{"url": server}],
         "paths": {
             "/api/availability": _get("Who served whom at a moment (default now)",
-                                      [_query("as_of", _DATE, "the moment"), _PROVIDER, _PRODUCT, _COUNTRY],
+                                      [_query("as_of", _DATE, "the moment"), _PROVIDER, _PRODUCT, _COUNTRY, _FORMAT],
                                       {"type": "array", "items": _ROW}, "availability"),
             "/api/history": _get("Every availability interval with its evidence",
-                                 [_PROVIDER, _PRODUCT, _COUNTRY, _query("since", _DATE, "still true at or after")],
+                                 [_PROVIDER, _PRODUCT, _COUNTRY, _query("since", _DATE, "still true at or after"),
+                                  _FORMAT],
                                  {"type": "array", "items": _INTERVAL}, "history"),
             "/api/changes": _get("Detected changes, newest first", [
                 _query("since", _DATE, "detected at or after"),
                 _query("kind", {"type": "string", "enum": [k.value for k in ChangeKind]}, "kind of change"),
-                _PROVIDER, _query("limit", {"type": "integer", "minimum": 1}, "at most this many")],
+                _PROVIDER, _query("limit", {"type": "integer", "minimum": 1}, "at most this many"), _FORMAT],
                 {"type": "array", "items": _CHANGE}, "changes"),
             "/api/changes/{change_id}": _get("One change with its set diff, text diff and evidence", [change_id],
                                              _DETAIL, "change"),
@@ -102,6 +104,6 @@ def openapi(server: str) -> dict[str, Any]:
                              [_PROVIDER, _PRODUCT, {**_COUNTRY, "required": True}, _query("at", _DATE, "the moment")],
                              {"type": "array", "items": _ANSWER}, "ask"),
             "/api/sources": _get("Per source: last outcome, failure streak, suspicion, last change",
-                                 [_PROVIDER], {"type": "array", "items": _SOURCE}, "sources"),
+                                 [_PROVIDER, _FORMAT], {"type": "array", "items": _SOURCE}, "sources"),
         },
     }

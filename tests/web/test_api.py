@@ -240,3 +240,18 @@ def test_a_product_resting_on_a_held_source_carries_a_banner(db_url: str, story:
             page = httpx.get(url + path).text
             assert "Check before relying on this:" in page and "held as suspect (collapse)" in page, path
         assert httpx.get(f"{url}/api/sources").json()[0]["health"] == "suspect"
+
+
+def test_tables_are_downloadable_as_csv(base: str) -> None:
+    import csv
+    import io
+
+    response = httpx.get(f"{base}/api/availability", params={"country": "VN", "format": "csv"})
+    assert response.headers["content-type"].startswith("text/csv")
+    (row,) = list(csv.DictReader(io.StringIO(response.text)))
+    assert (row["provider"], row["country"], row["valid_from"]) == ("acme", "VN", "2024-07-09T00:00:00+00:00")
+    changes = list(csv.DictReader(io.StringIO(httpx.get(f"{base}/api/changes?format=csv").text)))
+    assert changes[0]["removed"] == "HK MO" and "diff" not in changes[0]
+    assert httpx.get(f"{base}/api/sources?format=xml").status_code == 400
+    for path in ("/", "/changes", "/country/HK", "/map/acme/api", "/provider/acme"):
+        assert "format=csv" in httpx.get(base + path).text, path
