@@ -148,6 +148,7 @@ class Digest:
     signals: tuple[SignalItem, ...]
     texts: tuple[TextItem, ...]
     health: tuple[HealthItem, ...]
+    later_health: tuple[HealthItem, ...] = ()  # trouble that began after the period: told apart, never as of it
     more_signals: int = 0  # left out past MAX_SIGNALS
     more_texts: int = 0
 
@@ -207,7 +208,7 @@ def require_finished(period: Period, now: datetime) -> None:
 
 
 def gather(session: Session, period: Period, tz: ZoneInfo) -> Digest:
-    """The period's sections, read from the store (source trouble that began after the period left out)."""
+    """The period's sections, read from the store (source trouble that began after the period kept apart)."""
     rows = store.changes_between(session, period.start, period.end,
                                  kinds=[ChangeKind.AVAILABILITY.value, ChangeKind.SIGNAL.value,
                                         ChangeKind.TEXT.value])
@@ -216,12 +217,13 @@ def gather(session: Session, period: Period, tz: ZoneInfo) -> Digest:
     items.sort(key=lambda i: i.provider)
     groups = tuple(ProviderChanges(provider=p, changes=tuple(g)) for p, g in groupby(items, lambda i: i.provider))
     signals, texts = by_kind[ChangeKind.SIGNAL], by_kind[ChangeKind.TEXT]
+    troubles = [_health(s, tz) for s in store.troubled_sources(session)]
     return Digest(
         period=period, availability=groups,
         signals=tuple(_signal(r, tz) for r in signals[:MAX_SIGNALS]),
         texts=tuple(_text(r, tz) for r in texts[:MAX_TEXTS]),
-        health=tuple(h for h in (_health(s, tz) for s in store.troubled_sources(session))
-                     if h.since is None or h.since < period.end.astimezone(tz).date()),
+        health=tuple(h for h in troubles if not _after(h, period, tz)),
+        later_health=tuple(h for h in troubles if _after(h, period, tz)),
         more_signals=max(0, len(signals) - MAX_SIGNALS), more_texts=max(0, len(texts) - MAX_TEXTS),
     )
 
@@ -293,6 +295,10 @@ def _text(row: ChangeRow, tz: ZoneInfo) -> TextItem:
     return TextItem(source_id=row.source_id or "?", provider=row.provider or "?",
                     seen=row.detected_at.astimezone(tz).date(), url=safe_url(row.url), excerpt=lines,
                     cut=cut or bool((row.diff or {}).get("truncated")))
+
+
+def _after(item: HealthItem, period: Period, tz: ZoneInfo) -> bool:
+    return item.since is not None and item.since >= period.end.astimezone(tz).date()
 
 
 def _health(source: SourceRow, tz: ZoneInfo) -> HealthItem:

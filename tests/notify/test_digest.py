@@ -195,7 +195,8 @@ def test_source_trouble_after_the_week_is_not_in_its_digest(sessions: sessionmak
         this = gather(session, parse_period(WEEK, UTC_ZONE), UTC_ZONE)
     week_end = parse_period("2024-W27", UTC_ZONE).last_day
     assert all(h.since is None or h.since <= week_end for h in earlier.health)
-    assert len(earlier.health) <= len(this.health)
+    assert all(h.since is not None and h.since > week_end for h in earlier.later_health)
+    assert len(earlier.health) + len(earlier.later_health) == len(this.health) + len(this.later_health)
 
 
 def test_a_line_per_team_route_and_links_to_the_web_view(digest: Digest) -> None:
