@@ -148,3 +148,19 @@ def test_a_source_without_a_good_read_for_three_cadences_is_stale(story: session
         row.suspect_since, row.suspect_reason = DROPPED_AT, "collapse"
     (held,) = overview.freshness(story, now=NOW)[("acme", "api")]["warnings"]
     assert held == "source acme-api held as suspect (collapse) since 2024-07-09"
+
+
+def test_map_states_tell_removed_unlisted_and_unwatched_apart(story: sessionmaker[Session]) -> None:
+    from monitor.query import asof
+
+    after = asof.map_states(story, provider="acme", product="api", at=NOW)
+    assert after["default"] == "unlisted" and after["states"]["HK"] == "unavailable"
+    assert after["states"]["VN"] == "available" and "CN" not in after["states"]
+    early = asof.map_states(story, provider="acme", product="api", at=datetime(2024, 1, 1, tzinfo=UTC))
+    assert early["default"] == "unwatched" and early["states"] == {} and early["codes"] == {}
+    compared = asof.map_states(story, provider="acme", product="api", at=NOW, compare=DROPPED_AT)
+    assert compared["added"] == [] and compared["removed"] == []  # the change is in force at DROPPED_AT
+    before = datetime(2024, 7, 1, tzinfo=UTC)
+    compared = asof.map_states(story, provider="acme", product="api", at=NOW, compare=before)
+    assert (compared["added"], compared["removed"]) == (["VN"], ["HK", "MO"])
+    assert compared["states"]["VN"] == "added" and compared["states"]["MO"] == "removed"
