@@ -255,3 +255,10 @@ def test_tables_are_downloadable_as_csv(base: str) -> None:
     assert httpx.get(f"{base}/api/sources?format=xml").status_code == 400
     for path in ("/", "/changes", "/country/HK", "/map/acme/api", "/provider/acme"):
         assert "format=csv" in httpx.get(base + path).text, path
+
+
+def test_the_map_page_stays_light(base: str) -> None:
+    page = httpx.get(f"{base}/map/acme/api", headers={"accept-encoding": "identity"})
+    assert page.status_code == 200 and len(page.content) < 200_000  # was 796 KB of inline SVG
+    zipped = httpx.get(f"{base}/map/acme/api", headers={"accept-encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and int(zipped.headers["content-length"]) < 60_000
