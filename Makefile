@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run demo test lint typecheck pytest bench clean
+.PHONY: run demo test lint typecheck pytest bench clean test-assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,11 @@ bench: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+## test-assets: axe-core for the web view's accessibility test, fetched once from npm into .cache/ (git-ignored);
+## without it that test is skipped
+AXE_VERSION ?= 4.14.1
+test-assets: .cache/axe-core/package/axe.min.js
+.cache/axe-core/package/axe.min.js:
+	mkdir -p .cache/axe-core
+	cd .cache/axe-core && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js package/LICENSE

@@ -124,6 +124,17 @@ class WebSettings(BaseModel):
     host: str = Field("127.0.0.1", description="address to bind; loopback unless told otherwise")
     port: int = Field(8080, ge=0, le=65535, description="TCP port to listen on")
     token: SecretStr | None = Field(None, description="bearer token every request must carry")
+    public_url: str | None = Field(None, description="where people reach the web view (https://rw.example.com); "
+                                   "Slack alerts, the digest and the feed link to its pages when set")
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("https://", "http://")) or " " in value:
+            raise ValueError("web.public_url must be an http(s) URL, such as https://regionwatch.example.com")
+        return value.rstrip("/")
 
 
 class Settings(BaseSettings):

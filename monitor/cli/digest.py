@@ -21,6 +21,7 @@ from monitor.notify.digest import (
     zone,
 )
 from monitor.notify.email import DigestStatus, send_digest
+from monitor.notify.links import web_links
 from monitor.timeutil import utcnow
 
 app = typer.Typer(help="The weekly digest e-mail: preview it as HTML, or send it now.", no_args_is_help=True)
@@ -44,7 +45,7 @@ def preview(
     week = _period(state, period)
     with state.sessions()() as session:
         digest = gather(session, week, zone(state.settings.timezone))
-    rendered = render(digest, _reader(state, recipient))
+    rendered = render(digest, _reader(state, recipient), links=web_links(state.settings))
     try:
         out.write_text(rendered.html, encoding="utf-8")
     except OSError as exc:

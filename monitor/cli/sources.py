@@ -11,7 +11,7 @@ from monitor.cli.context import AppContext
 from monitor.cli.output import Format, emit
 from monitor.query import sources as source_queries
 from monitor.sources.catalog import load_catalog
-from monitor.timeutil import format_duration
+from monitor.timeutil import format_duration, utcnow
 
 app = typer.Typer(help="The source catalog: list it, validate it.", no_args_is_help=True)
 
@@ -54,7 +54,7 @@ def status(
 ) -> None:
     """Per source: last outcome, consecutive failures, suspect state, last change."""
     state: AppContext = ctx.obj
-    rows = source_queries.status(state.sessions(), provider=provider)
+    rows = source_queries.status(state.sessions(), provider=provider, now=utcnow())
     columns = ["provider", "id", "health", "last_outcome", "last_fetch_at", "consecutive_failures",
                "suspect_reason", "held_change_id", "last_change_id", "last_change_at", "last_change_title"]
     emit(rows, columns, fmt, title="Source health")

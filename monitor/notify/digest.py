@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from monitor.errors import ConfigError, RegionwatchError
 from monitor.extract.countries import country_name, flag
+from monitor.notify.links import WebLinks
 from monitor.store import digests as store
 from monitor.store.models import ChangeRow, SourceRow
 from monitor.types import ChangeKind, Route
@@ -70,6 +71,7 @@ class AvailabilityItem:
     seen: date
     url: str | None
     correction: bool
+    change_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +89,7 @@ class SignalItem:
     seen: date
     title: str
     url: str | None
+    change_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,12 +113,21 @@ class HealthItem:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Team:
+    """One route that names a reader: its label (Slack channel or providers) and its countries."""
+
+    label: str
+    countries: tuple[str, ...] = ()  # empty: every country
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Reader:
     """A recipient and the countries the catalog's routes subscribe their address to."""
 
     address: str
     countries: tuple[str, ...] = ()
     everywhere: bool = False  # a route naming the address has no country filter: every country is theirs
+    teams: tuple[Team, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,6 +148,7 @@ class Digest:
     signals: tuple[SignalItem, ...]
     texts: tuple[TextItem, ...]
     health: tuple[HealthItem, ...]
+    later_health: tuple[HealthItem, ...] = ()  # trouble that began after the period: told apart, never as of it
     more_signals: int = 0  # left out past MAX_SIGNALS
     more_texts: int = 0
 
@@ -195,7 +208,7 @@ def require_finished(period: Period, now: datetime) -> None:
 
 
 def gather(session: Session, period: Period, tz: ZoneInfo) -> Digest:
-    """The period's sections, read from the store (source health as of now)."""
+    """The period's sections, read from the store (source trouble that began after the period kept apart)."""
     rows = store.changes_between(session, period.start, period.end,
                                  kinds=[ChangeKind.AVAILABILITY.value, ChangeKind.SIGNAL.value,
                                         ChangeKind.TEXT.value])
@@ -204,11 +217,13 @@ def gather(session: Session, period: Period, tz: ZoneInfo) -> Digest:
     items.sort(key=lambda i: i.provider)
     groups = tuple(ProviderChanges(provider=p, changes=tuple(g)) for p, g in groupby(items, lambda i: i.provider))
     signals, texts = by_kind[ChangeKind.SIGNAL], by_kind[ChangeKind.TEXT]
+    troubles = [_health(s, tz) for s in store.troubled_sources(session)]
     return Digest(
         period=period, availability=groups,
         signals=tuple(_signal(r, tz) for r in signals[:MAX_SIGNALS]),
         texts=tuple(_text(r, tz) for r in texts[:MAX_TEXTS]),
-        health=tuple(_health(s, tz) for s in store.troubled_sources(session)),
+        health=tuple(h for h in troubles if not _after(h, period, tz)),
+        later_health=tuple(h for h in troubles if _after(h, period, tz)),
         more_signals=max(0, len(signals) - MAX_SIGNALS), more_texts=max(0, len(texts) - MAX_TEXTS),
     )
 
@@ -220,8 +235,15 @@ def readers(recipients: Iterable[str], routes: Sequence[Route]) -> list[Reader]:
         mine = [r for r in routes if address.casefold() in {a.casefold() for a in r.email}]
         countries = sorted({c for r in mine for c in r.countries})
         everywhere = any(not r.countries for r in mine)
-        found.append(Reader(address=address, countries=tuple(countries), everywhere=everywhere))
+        teams = tuple(Team(label=r.slack_channel or ", ".join(r.providers) or f"route {routes.index(r) + 1}",
+                           countries=tuple(r.countries)) for r in mine)
+        found.append(Reader(address=address, countries=tuple(countries), everywhere=everywhere, teams=teams))
     return found
+
+
+def team_lines(news: Sequence[CountryNews], reader: Reader) -> list[tuple[Team, int]]:
+    """Per team route of the reader: how many of this week's lines concern its countries (0: nothing changed)."""
+    return [(t, sum(1 for n in news if not t.countries or n.country.code in t.countries)) for t in reader.teams]
 
 
 def country_news(digest: Digest, reader: Reader) -> list[CountryNews]:
@@ -256,7 +278,7 @@ def _availability(row: ChangeRow, tz: ZoneInfo) -> AvailabilityItem:
     return AvailabilityItem(
         provider=row.provider or "?", product=row.product or "api", removed=_countries(row.removed),
         added=_countries(row.added), effective=row.effective_date, seen=row.detected_at.astimezone(tz).date(),
-        url=safe_url(row.url), correction=row.correction,
+        url=safe_url(row.url), correction=row.correction, change_id=row.id,
     )
 
 
@@ -264,7 +286,7 @@ def _signal(row: ChangeRow, tz: ZoneInfo) -> SignalItem:
     return SignalItem(
         provider=row.provider or "?", action=row.action or "mentioned", countries=_countries(row.countries),
         effective=row.effective_date, seen=row.detected_at.astimezone(tz).date(),
-        title=one_line(row.title, MAX_TITLE), url=safe_url(row.url),
+        title=one_line(row.title, MAX_TITLE), url=safe_url(row.url), change_id=row.id,
     )
 
 
@@ -273,6 +295,10 @@ def _text(row: ChangeRow, tz: ZoneInfo) -> TextItem:
     return TextItem(source_id=row.source_id or "?", provider=row.provider or "?",
                     seen=row.detected_at.astimezone(tz).date(), url=safe_url(row.url), excerpt=lines,
                     cut=cut or bool((row.diff or {}).get("truncated")))
+
+
+def _after(item: HealthItem, period: Period, tz: ZoneInfo) -> bool:
+    return item.since is not None and item.since >= period.end.astimezone(tz).date()
 
 
 def _health(source: SourceRow, tz: ZoneInfo) -> HealthItem:
@@ -338,14 +364,18 @@ def _environment() -> Environment:
     )
 
 
-def render(digest: Digest, reader: Reader | None) -> RenderedDigest:
-    """The subject, the plain-text part and the HTML part (CSS inlined) for one reader."""
+def render(digest: Digest, reader: Reader | None, *, links: WebLinks | None = None) -> RenderedDigest:
+    """The subject, the plain-text part and the HTML part (CSS inlined) for one reader.
+
+    With links (``web.public_url``), changes and countries link to the web view.
+    """
     count = sum(len(g.changes) for g in digest.availability)
     subject = (f"Regionwatch weekly digest {digest.period.name}: {count} availability "
                f"change{'' if count == 1 else 's'}, {len(digest.signals)} "
                f"signal{'' if len(digest.signals) == 1 else 's'}")
-    context = {"d": digest, "reader": reader, "mine": country_news(digest, reader) if reader else [],
-               "subject": subject}
+    mine = country_news(digest, reader) if reader else []
+    context = {"d": digest, "reader": reader, "mine": mine, "subject": subject, "links": links,
+               "teams": team_lines(mine, reader) if reader else []}
     env = _environment()
     text = env.get_template("digest.txt.j2").render(context)
     inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)

@@ -41,6 +41,7 @@ from monitor.config import Settings, SlackSettings
 from monitor.errors import NotifyError
 from monitor.notify.alert_email import compose_alert, render_alert
 from monitor.notify.email import describe, smtp_connection, smtp_unconfigured
+from monitor.notify.links import WebLinks, web_links
 from monitor.notify.render import Message, render
 from monitor.notify.slack import DeliveryError, Found, Sender, open_sender
 from monitor.routing import DEFAULT_DESTINATION, OPERATOR_DESTINATION
@@ -84,7 +85,8 @@ def dispatch_due(sessions: sessionmaker[Session], settings: Settings, *, now: da
                  sender: Sender | None = None) -> DispatchReport:
     """Send up to ``limit`` due alerts per channel; pass ``sender`` to keep Slack's pacing across calls."""
     clock = _Clock(now)
-    report = _dispatch_slack(sessions, settings.slack, sender or open_sender(settings.slack), clock, limit)
+    report = _dispatch_slack(sessions, settings.slack, sender or open_sender(settings.slack), clock, limit,
+                             links=web_links(settings))
     report = replace(report, email=_dispatch_email(sessions, settings, clock, limit))
     log.log(logging.INFO if _eventful(report) else logging.DEBUG, "%s", report.summary())
     return report
@@ -97,7 +99,7 @@ def _eventful(report: DispatchReport) -> bool:
 
 
 def _dispatch_slack(sessions: sessionmaker[Session], settings: SlackSettings, sender: Sender | None,
-                    clock: _Clock, limit: int) -> DispatchReport:
+                    clock: _Clock, limit: int, *, links: WebLinks | None = None) -> DispatchReport:
     skip = unresolved_destinations(settings, webhook=sender is not None and not sender.can_search)
     with sessions() as session:
         waiting = outbox.due(session, now=clock(), destinations=None if sender is None else skip)
@@ -107,7 +109,7 @@ def _dispatch_slack(sessions: sessionmaker[Session], settings: SlackSettings, se
         return DispatchReport(configured=False, waiting=len(waiting))
     _log_waiting(sessions, "slack", waiting,
                  "no channel for them (set slack.channel, and slack.operator_channel for operator alerts)")
-    report = _SlackRun(sessions, settings, clock, sender).run(limit, skip)
+    report = _SlackRun(sessions, settings, clock, sender, links).run(limit, skip)
     return replace(report, waiting=len(waiting))
 
 
@@ -257,15 +259,16 @@ class _SlackRun(_Run):
     """Slack rows: post (or find the earlier post), then the thread replies."""
 
     def __init__(self, sessions: sessionmaker[Session], settings: SlackSettings, clock: _Clock,
-                 sender: Sender) -> None:
+                 sender: Sender, links: WebLinks | None = None) -> None:
         super().__init__(sessions, settings, clock)
-        self.sender = sender
+        self.sender, self.links = sender, links
 
     def attempt(self, alert: Claimed) -> _Done:
         channel = resolve_channel(alert.destination, self.settings) or alert.destination
         change, detected_at = self._change(alert)
         message = render(change, dedup_key=alert.dedup_key, detected_at=detected_at,
-                         fallback=str(alert.payload.get("text") or ""), max_countries=self.settings.max_countries)
+                         fallback=str(alert.payload.get("text") or ""), max_countries=self.settings.max_countries,
+                         links=self.links, change_id=alert.change_id)
         found = self._find(alert, channel) if alert.unsure else None
         ts: str | None
         if found is not None:

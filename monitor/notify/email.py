@@ -34,6 +34,7 @@ from monitor.notify.digest import (
     require_finished,
     zone,
 )
+from monitor.notify.links import web_links
 from monitor.store import digests as store
 from monitor.store.engine import transaction
 from monitor.types import Catalog
@@ -126,7 +127,8 @@ def _deliver(sessions: sessionmaker[Session], settings: Settings, catalog: Catal
     with sessions() as session:
         digest = gather(session, period, zone(settings.timezone))
     done = list(claim.delivered)
-    pending = [(r.address, compose(render(digest, r), sender=settings.smtp.sender, to=r.address,
+    links = web_links(settings)
+    pending = [(r.address, compose(render(digest, r, links=links), sender=settings.smtp.sender, to=r.address,
                                    period=period.name, now=now))
                for r in readers(settings.digest.recipients, catalog.routes) if r.address not in done]
     if not pending:

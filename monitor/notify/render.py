@@ -25,6 +25,7 @@ from slack_sdk.models.metadata import Metadata
 
 from monitor.chunked import chunked
 from monitor.extract.countries import country_name, flag
+from monitor.notify.links import WebLinks
 from monitor.types import Change, ChangeKind, Severity
 
 EVENT_TYPE = "regionwatch_alert"
@@ -73,13 +74,15 @@ def metadata(dedup_key: str) -> Metadata:
 
 
 def render(change: Change | None, *, dedup_key: str, detected_at: datetime | None = None,
-           fallback: str = "", max_countries: int = INLINE_COUNTRIES) -> Message:
+           fallback: str = "", max_countries: int = INLINE_COUNTRIES, links: WebLinks | None = None,
+           change_id: int | None = None) -> Message:
     """The message for an outbox row: operator note, change alert, or the row's own text."""
     if change is None:
         return Message(text=escape(fallback or "Regionwatch alert")[:MAX_TEXT], metadata=metadata(dedup_key))
     if change.kind is ChangeKind.OPERATOR:
         return render_operator(change, dedup_key=dedup_key)
-    return render_change(change, dedup_key=dedup_key, detected_at=detected_at, max_countries=max_countries)
+    return render_change(change, dedup_key=dedup_key, detected_at=detected_at, max_countries=max_countries,
+                         links=links, change_id=change_id)
 
 
 def render_operator(change: Change, *, dedup_key: str) -> Message:
@@ -95,8 +98,9 @@ def render_operator(change: Change, *, dedup_key: str) -> Message:
 
 
 def render_change(change: Change, *, dedup_key: str, detected_at: datetime | None = None,
-                  max_countries: int = INLINE_COUNTRIES) -> Message:
-    """A change alert: header, summary, countries, facts, evidence, the history command."""
+                  max_countries: int = INLINE_COUNTRIES, links: WebLinks | None = None,
+                  change_id: int | None = None) -> Message:
+    """A change alert: header, summary, countries, facts, evidence, then web links (or the history command)."""
     lists = _lists(change)
     blocks: list[Block] = [HeaderBlock(text=_cut(escape(_headline(change)), MAX_HEADER))]
     if change.title and change.kind is not ChangeKind.SIGNAL:
@@ -111,7 +115,8 @@ def render_change(change: Change, *, dedup_key: str, detected_at: datetime | Non
     blocks.append(_facts(change, detected_at))
     if evidence := _evidence(change):
         blocks.append(_section(evidence))
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(_history_hint(change), MAX_FIELD))]))
+    hint = _web_hint(change, links, change_id) if links is not None else _history_hint(change)
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(hint, MAX_FIELD))]))
     replies = _thread(change, lists) if overflow else ()
     main = blocks[:MAX_BLOCKS]
     return Message(text=_fallback(change, lists), blocks=tuple(main), metadata=metadata(dedup_key),
@@ -232,6 +237,24 @@ def _history_hint(change: Change) -> str:
     first = f"`regionwatch history --provider {provider} --country {_arg(codes[0])}`" if codes else ""
     broad = f"`regionwatch history --provider {provider}`"
     return "History: " + (f"{first}  ·  all of it: {broad}" if first and len(codes) > 1 else first or broad)
+
+
+def _web_hint(change: Change, links: WebLinks, change_id: int | None) -> str:
+    """Links a phone can open: the change, the first country's page, and the question for its date."""
+    parts = [link(links.change(change_id), f"Open change {change_id} in Regionwatch")] if change_id else []
+    codes = [*change.removed, *change.added, *change.countries]
+    if codes:
+        code = codes[0]
+        parts.append(link(links.country(code), f"Who serves {country_name(code)} now"))
+        if change.provider:
+            at = change.effective_date
+            question = (f"Was {change.provider} {change.product or 'api'} available in {code}"
+                        + (f" on {at:%Y-%m-%d}?" if at else " today?"))
+            parts.append(link(links.ask(country=code, provider=change.provider, product=change.product, at=at),
+                              question))
+    else:
+        parts.append(link(links.changes(), "Recent changes in Regionwatch"))
+    return "  ·  ".join(parts)
 
 
 def _arg(value: str) -> str:

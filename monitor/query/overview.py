@@ -19,12 +19,15 @@ LATEST = 20
 
 
 def matrix(sessions: sessionmaker[Session], *, at: datetime, now: datetime) -> dict[str, Any]:
-    """Provider × product: countries served at ``at``, countries added and removed in the last 30 days."""
+    """Provider × product: countries served at ``at``, countries added and removed in the 30 days before it."""
+    del now  # everything here is as of ``at``
     with sessions() as session:
         keys = reads.known_products(session)
         counts = reads.counts_as_of(session, at)
-        recent = list_changes(session, since=now - RECENT, kind=ChangeKind.AVAILABILITY.value)
-        latest = [change_dict(c) for c in list_changes(session, limit=LATEST)]
+        recent = [c for c in list_changes(session, since=at - RECENT, kind=ChangeKind.AVAILABILITY.value)
+                  if c.detected_at <= at]
+        latest = [change_dict(c) for c in list_changes(session, since=at - RECENT)
+                  if c.detected_at <= at and c.kind != ChangeKind.OPERATOR.value][:LATEST]
     moved: dict[tuple[str, str], list[int]] = {}
     for c in recent:
         tally = moved.setdefault((c.provider or "", c.product or ""), [0, 0])
@@ -39,7 +42,14 @@ def matrix(sessions: sessionmaker[Session], *, at: datetime, now: datetime) -> d
             cells.append({"product": product, "known": (provider, product) in keys,
                           "count": counts.get((provider, product), 0), "added": added, "removed": removed})
         rows.append({"provider": provider, "cells": cells})
-    return {"at": at, "products": products, "rows": rows, "latest_changes": latest}
+    return {"at": at, "products": products, "rows": rows, "latest_changes": latest,
+            "moved": any(a or r for a, r in moved.values())}
+
+
+def provider_names(sessions: sessionmaker[Session]) -> list[str]:
+    """Every provider known to the database, for filters."""
+    with sessions() as session:
+        return reads.providers(session)
 
 
 def country(sessions: sessionmaker[Session], code: str, *, now: datetime) -> dict[str, Any]:
@@ -64,7 +74,8 @@ def provider(sessions: sessionmaker[Session], name: str, *, now: datetime) -> di
     return {
         "provider": name, "now": now,
         "products": [{"product": q, "count": counts.get((name, q), 0)} for q in products],
-        "sources": source_queries.status(sessions, provider=name), "timeline": timeline,
+        "sources": (statuses := source_queries.status(sessions, provider=name, now=now)), "timeline": timeline,
+        "freshness": source_queries.product_freshness(statuses),
     }
 
 
@@ -73,3 +84,13 @@ def map_codes(sessions: sessionmaker[Session], *, provider: str, product: str,
     """The codes available at ``at`` for one product, with their caveats (empty when none)."""
     return {r["country"]: list(r["caveats"]) for r in availability(sessions, at=at, provider=provider,
                                                                    product=product)}
+
+
+def freshness(sessions: sessionmaker[Session], *, now: datetime) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (provider, product): when its list was last read, and warnings (stale, held as suspect, failing)."""
+    rows = source_queries.status(sessions, now=now)
+    result: dict[tuple[str, str], dict[str, Any]] = {}
+    for name in sorted({r["provider"] for r in rows}):
+        mine = [r for r in rows if r["provider"] == name]
+        result |= {(name, product): entry for product, entry in source_queries.product_freshness(mine).items()}
+    return result

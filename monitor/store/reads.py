@@ -122,6 +122,13 @@ def counts_as_of(session: Session, moment: datetime) -> dict[tuple[str, str], in
     return {(p, q): int(n) for p, q, n in session.execute(query)}
 
 
+def first_observed(session: Session) -> dict[tuple[str, str], datetime]:
+    """When each (provider, product) was first read: the start of its earliest interval."""
+    query = select(AvailabilityRow.provider, AvailabilityRow.product, func.min(AvailabilityRow.valid_from)).group_by(
+        AvailabilityRow.provider, AvailabilityRow.product)
+    return {(p, q): first for p, q, first in session.execute(query)}
+
+
 def known_products(session: Session) -> list[tuple[str, str]]:
     """Every (provider, product) with availability history or an availability source, sorted."""
     keys = {(p, q) for p, q in session.execute(

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from monitor.cli.output import to_csv
 from monitor.errors import RegionwatchError
 from monitor.query import history
 from monitor.query import sources as source_queries
@@ -19,6 +20,7 @@ from monitor.query.filters import country_code, moment
 from monitor.store.held import held_changes
 from monitor.store.models import HeldStatus
 from monitor.types import ChangeKind
+from monitor.web import pages, worldmap
 from monitor.web.context import context
 from monitor.web.openapi import openapi
 
@@ -30,6 +32,19 @@ class JSON(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return json.dumps(content, default=_default, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def rows_response(request: Request, rows: list[dict[str, Any]]) -> Response:
+    """JSON, or CSV with ?format=csv (the same cells ``--format csv`` writes; nested objects left out)."""
+    fmt = _param(request, "format") or "json"
+    if fmt == "json":
+        return JSON(rows)
+    if fmt != "csv":
+        raise RegionwatchError(f"unknown format {fmt!r}: use json or csv")
+    columns = [k for k, v in rows[0].items() if not isinstance(v, dict)] if rows else []
+    name = request.url.path.rstrip("/").rsplit("/", 1)[-1] or "rows"
+    return Response(to_csv(rows, columns), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="regionwatch-{name}.csv"'})
 
 
 def _default(value: Any) -> Any:
@@ -46,6 +61,8 @@ def routes() -> list[Route]:
         Route("/api/history", intervals, methods=["GET"], name="api_history"),
         Route("/api/changes", changes, methods=["GET"], name="api_changes"),
         Route("/api/changes/{change_id:int}", change, methods=["GET"], name="api_change"),
+        Route("/api/ask", ask, methods=["GET"], name="api_ask"),
+        Route("/map.svg", worldmap_svg, methods=["GET"], name="worldmap_svg"),
         Route("/api/sources", sources, methods=["GET"], name="api_sources"),
         Route("/api/held", held, methods=["GET"], name="api_held"),
         Route("/openapi.json", schema, methods=["GET"], name="openapi"),
@@ -66,17 +83,17 @@ def availability(request: Request) -> Response:
     """Who served whom at as_of (default now), like ``regionwatch availability --format json``."""
     ctx = context(request)
     at = moment(_param(request, "as_of"), now=ctx.clock())
-    return JSON(history.availability(ctx.sessions, at=at, provider=_param(request, "provider"),
-                                     product=_param(request, "product"), country=_country(request)))
+    return rows_response(request, history.availability(ctx.sessions, at=at, provider=_param(request, "provider"),
+                                                       product=_param(request, "product"), country=_country(request)))
 
 
 def intervals(request: Request) -> Response:
     """Every interval with its evidence, like ``regionwatch history --format json``."""
     ctx = context(request)
     since = _param(request, "since")
-    return JSON(history.intervals(ctx.sessions, provider=_param(request, "provider"),
-                                  product=_param(request, "product"), country=_country(request),
-                                  since=moment(since, now=ctx.clock()) if since else None))
+    return rows_response(request, history.intervals(
+        ctx.sessions, provider=_param(request, "provider"), product=_param(request, "product"),
+        country=_country(request), since=moment(since, now=ctx.clock()) if since else None))
 
 
 def changes(request: Request) -> Response:
@@ -87,8 +104,9 @@ def changes(request: Request) -> Response:
         raise RegionwatchError(f"unknown kind {kind!r}: use one of {', '.join(k.value for k in ChangeKind)}")
     if limit is not None and not (limit.isdigit() and 0 < int(limit) <= MAX_LIMIT):
         raise RegionwatchError(f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    return JSON(history.changes(ctx.sessions, since=moment(since, now=ctx.clock()) if since else None, kind=kind,
-                                provider=_param(request, "provider"), limit=int(limit) if limit else None))
+    return rows_response(request, history.changes(
+        ctx.sessions, since=moment(since, now=ctx.clock()) if since else None, kind=kind,
+        provider=_param(request, "provider"), limit=int(limit) if limit else None))
 
 
 def change(request: Request) -> Response:
@@ -100,9 +118,25 @@ def change(request: Request) -> Response:
     return JSON(detail)
 
 
+def ask(request: Request) -> Response:
+    """The /ask page's answers as data: state, since when, evidence and the one-line sentence."""
+    if not _param(request, "country"):
+        raise RegionwatchError("country is required, e.g. /api/ask?country=HK&provider=openai&at=2024-07-10")
+    answers, _question = pages.ask(request)
+    return JSON([{k: v for k, v in a.items() if k not in ("intervals", "name", "words")} for a in answers])
+
+
+def worldmap_svg(_request: Request) -> Response:
+    """The blank world map (public domain geometry), cached by browsers for a day."""
+    return Response(worldmap.geometry_svg(), media_type="image/svg+xml",
+                    headers={"cache-control": "public, max-age=86400"})
+
+
 def sources(request: Request) -> Response:
     """Per source: last outcome, failure streak, suspicion, last change (``regionwatch sources status``)."""
-    return JSON(source_queries.status(context(request).sessions, provider=_param(request, "provider")))
+    ctx = context(request)
+    return rows_response(request, source_queries.status(ctx.sessions, provider=_param(request, "provider"),
+                                                        now=ctx.clock()))
 
 
 def held(request: Request) -> Response:

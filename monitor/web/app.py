@@ -23,7 +23,7 @@ from monitor.config import Settings
 from monitor.errors import RegionwatchError
 from monitor.store.engine import make_engine, session_factory
 from monitor.timeutil import utcnow
-from monitor.web import api, feed, pages
+from monitor.web import api, feed, pages, signin
 from monitor.web.context import WebContext, context
 from monitor.web.render import templates
 
@@ -42,13 +42,15 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
     engine = make_engine(settings.database_url, read_only=True)
     token = settings.web.token.get_secret_value() if settings.web.token else None
     app = Starlette(
-        routes=[*pages.routes(), *api.routes(), *feed.routes(),
+        routes=[*pages.routes(), *api.routes(), *feed.routes(), *signin.routes(),
                 Mount("/static", app=StaticFiles(packages=[("monitor.web", "static")]), name="static")],
         middleware=[Middleware(ReadOnlyGuard, token=token), Middleware(GZipMiddleware, minimum_size=2048)],
         exception_handlers={HTTPException: _http_error, RegionwatchError: _bad_request},
         lifespan=_lifespan(engine),
     )
-    app.state.web = WebContext(sessions=session_factory(engine), clock=clock, templates=templates())
+    app.state.web = WebContext(sessions=session_factory(engine), clock=clock, templates=templates(),
+                               public_url=settings.web.public_url)
+    app.state.web_token = token
     return app
 
 
@@ -64,7 +66,12 @@ def _lifespan(engine: Engine) -> Callable[[Starlette], AbstractAsyncContextManag
 
 
 class ReadOnlyGuard:
-    """Refuses every method but GET and HEAD (405), checks the bearer token, adds security headers."""
+    """Refuses every method but GET and HEAD (405), checks the token, adds security headers.
+
+    With a token, a request passes with ``Authorization: Bearer <token>`` or with the sign-in
+    cookie (web/signin.py); a browser without either is sent to the sign-in form, anything else
+    gets 401. The sign-in form's POST is the one write the guard lets through: it only sets a cookie.
+    """
 
     def __init__(self, app: ASGIApp, *, token: str | None) -> None:
         self.app = app
@@ -81,16 +88,25 @@ class ReadOnlyGuard:
         await self.app(scope, receive, _with_headers(send))
 
     def _refusal(self, scope: Scope) -> Response | None:
-        if scope["method"] not in READ_METHODS:
+        signing_in = scope["path"] == signin.PATH and self.token is not None
+        if scope["method"] not in READ_METHODS and not (signing_in and scope["method"] == "POST"):
             return PlainTextResponse("read-only: only GET and HEAD are served\n", 405,
                                      headers={"Allow": "GET, HEAD"})
-        if self.token is None:
+        if self.token is None or signing_in or scope["path"].startswith("/static/"):
             return None
-        given = Headers(scope=scope).get("authorization", "")
-        scheme, _, credentials = given.partition(" ")
+        headers = Headers(scope=scope)
+        scheme, _, credentials = headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and hmac.compare_digest(credentials.strip().encode(), self.token.encode()):
             return None
+        if signin.signed_in(headers, self.token):
+            return None
+        if _is_page(scope["path"]) and "text/html" in headers.get("accept", ""):
+            return signin.redirect_to_form(scope)
         return PlainTextResponse("a bearer token is required\n", 401, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _is_page(path: str) -> bool:
+    return not path.startswith("/api/") and path not in ("/openapi.json", "/feed.xml", "/map.svg")
 
 
 def _with_headers(send: Send) -> Send:

@@ -13,11 +13,12 @@ from starlette.templating import Jinja2Templates
 
 @dataclass(frozen=True, slots=True)
 class WebContext:
-    """Read-only sessions, the clock, the templates."""
+    """Read-only sessions, the clock, the templates, and the public base URL when configured."""
 
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
     templates: Jinja2Templates
+    public_url: str | None = None
 
 
 def context(request: Request) -> WebContext:

@@ -35,7 +35,8 @@ def atom(request: Request) -> Response:
     ET.SubElement(root, "link", rel="alternate", href=str(request.url_for("overview")))
     ET.SubElement(ET.SubElement(root, "author"), "name").text = "Regionwatch"
     for row in rows:
-        _entry(root, row, str(request.url_for("change", change_id=row["id"])))
+        path = request.url_for("change", change_id=row["id"])
+        _entry(root, row, f"{ctx.public_url}{path.path}" if ctx.public_url else str(path))
     body = ET.tostring(root, encoding="unicode", xml_declaration=False)
     return Response('<?xml version="1.0" encoding="utf-8"?>\n' + body, media_type="application/atom+xml")
 

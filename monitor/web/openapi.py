@@ -15,6 +15,7 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
+_FORMAT = _query("format", {"type": "string", "enum": ["json", "csv"]}, "json (default) or csv, as --format")
 _PROVIDER = _query("provider", {"type": "string"}, "provider slug, e.g. openai")
 _PRODUCT = _query("product", {"type": "string"}, "product, e.g. api")
 _COUNTRY = _query("country", {"type": "string"}, "ISO code or a name in a known language (HK, Hong Kong, 香港)")
@@ -50,13 +51,21 @@ _DETAIL = {"type": "object", "properties": {
 _SOURCE = {"type": "object", "properties": {
     "id": {"type": "string"}, "provider": {"type": "string"}, "product": {"type": ["string", "null"]},
     "kind": {"type": "string"}, "url": {"type": "string"}, "enabled": {"type": "boolean"},
-    "health": {"type": "string", "enum": ["ok", "failing", "suspect", "never fetched", "disabled"]},
-    "last_outcome": {"type": ["string", "null"]}, "last_fetch_at": _TIME, "last_success_at": _TIME,
+    "health": {"type": "string", "enum": ["ok", "stale", "failing", "suspect", "never fetched", "disabled"]},
+    "stale": {"type": "boolean", "description": "no successful read within 3 cadences"},
+    "every_seconds": {"type": "integer"}, "last_outcome": {"type": ["string", "null"]},
+    "last_fetch_at": _TIME, "last_success_at": _TIME,
     "consecutive_failures": {"type": "integer"}, "failing_since": _TIME, "suspect": {"type": "boolean"},
     "suspect_reason": {"type": ["string", "null"]}, "suspect_since": _TIME,
     "held_change_id": {"type": ["integer", "null"]}, "held_reason": {"type": ["string", "null"]},
     "last_change_id": {"type": ["integer", "null"]}, "last_change_at": _TIME,
     "last_change_title": {"type": ["string", "null"]}}}
+_ANSWER = {"type": "object", "properties": {
+    "provider": {"type": "string"}, "product": {"type": "string"}, "country": {"type": "string"},
+    "at": {"type": "string", "format": "date-time"},
+    "state": {"type": "string", "enum": ["available", "unavailable", "unlisted", "unwatched"]},
+    "since": _TIME, "watched_since": _TIME, "sentence": {"type": "string"},
+    "evidence": {"type": ["object", "null"]}, "signals": {"type": "array", "items": {"type": "object"}}}}
 _ERROR = {"description": "a parameter that cannot be read", "content": {"application/json": {"schema": {
     "type": "object", "properties": {"error": {"type": "string"}}}}}}
 
@@ -79,19 +88,23 @@ def openapi(server: str) -> dict[str, Any]:
         "servers": [{"url": server}],
         "paths": {
             "/api/availability": _get("Who served whom at a moment (default now)",
-                                      [_query("as_of", _DATE, "the moment"), _PROVIDER, _PRODUCT, _COUNTRY],
+                                      [_query("as_of", _DATE, "the moment"), _PROVIDER, _PRODUCT, _COUNTRY, _FORMAT],
                                       {"type": "array", "items": _ROW}, "availability"),
             "/api/history": _get("Every availability interval with its evidence",
-                                 [_PROVIDER, _PRODUCT, _COUNTRY, _query("since", _DATE, "still true at or after")],
+                                 [_PROVIDER, _PRODUCT, _COUNTRY, _query("since", _DATE, "still true at or after"),
+                                  _FORMAT],
                                  {"type": "array", "items": _INTERVAL}, "history"),
             "/api/changes": _get("Detected changes, newest first", [
                 _query("since", _DATE, "detected at or after"),
                 _query("kind", {"type": "string", "enum": [k.value for k in ChangeKind]}, "kind of change"),
-                _PROVIDER, _query("limit", {"type": "integer", "minimum": 1}, "at most this many")],
+                _PROVIDER, _query("limit", {"type": "integer", "minimum": 1}, "at most this many"), _FORMAT],
                 {"type": "array", "items": _CHANGE}, "changes"),
             "/api/changes/{change_id}": _get("One change with its set diff, text diff and evidence", [change_id],
                                              _DETAIL, "change"),
+            "/api/ask": _get("Was a product available in a country at a moment? One answer per provider × product",
+                             [_PROVIDER, _PRODUCT, {**_COUNTRY, "required": True}, _query("at", _DATE, "the moment")],
+                             {"type": "array", "items": _ANSWER}, "ask"),
             "/api/sources": _get("Per source: last outcome, failure streak, suspicion, last change",
-                                 [_PROVIDER], {"type": "array", "items": _SOURCE}, "sources"),
+                                 [_PROVIDER, _FORMAT], {"type": "array", "items": _SOURCE}, "sources"),
         },
     }

@@ -75,10 +75,10 @@ def test_sources_status(tmp_path: Path, env: dict[str, str]) -> None:
     result = run_cli("sources", "status", "--format", "json", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     (source,) = json.loads(result.stdout)
-    assert source["id"] == "acme-api" and source["health"] == "ok"  # the replayed reads were recorded fetches
+    assert source["id"] == "acme-api" and source["health"] == "stale"  # replayed reads, long ago: no read since
     assert source["last_outcome"] == "confirmed" and source["held_change_id"] is None
     assert source["consecutive_failures"] == 0 and source["suspect"] is False
     assert source["last_change_title"] == "acme api: 2 removed, 1 added"
     table = list(csv.reader(io.StringIO(run_cli("sources", "status", "--format", "csv", cwd=tmp_path,
                                                 env=env).stdout)))
-    assert table[0][:3] == ["provider", "id", "health"] and table[1][:3] == ["acme", "acme-api", "ok"]
+    assert table[0][:3] == ["provider", "id", "health"] and table[1][:3] == ["acme", "acme-api", "stale"]

@@ -177,3 +177,36 @@ def test_bad_periods_say_how_to_write_one(text: str) -> None:
 def test_unknown_time_zone_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="unknown time zone 'Mars/Olympus'"):
         zone("Mars/Olympus")
+
+
+def test_html_diffs_are_coloured_inline_codes_sit_beside_flags_links_say_where(digest: Digest) -> None:
+    html = render(digest, _reader(READER)).html
+    assert 'class="add" style="' in html and "background-color: #dafbe1" in html  # css-inline kept the colour
+    assert 'class="del" style="' in html and "background-color: #ffebe9" in html
+    assert '🇭🇰 <span class="code" style="' in html  # the code right after the flag: no font, nothing lost
+    assert ">acme api list page</a>" in html and ">open the acme-api page</a>" in html
+    assert ">read<" not in html and ">page<" not in html and ">url<" not in html
+
+
+def test_source_trouble_after_the_week_is_not_in_its_digest(sessions: sessionmaker[Session]) -> None:
+    fill_week(sessions)
+    with sessions() as session:
+        earlier = gather(session, parse_period("2024-W27", UTC_ZONE), UTC_ZONE)
+        this = gather(session, parse_period(WEEK, UTC_ZONE), UTC_ZONE)
+    week_end = parse_period("2024-W27", UTC_ZONE).last_day
+    assert all(h.since is None or h.since <= week_end for h in earlier.health)
+    assert all(h.since is not None and h.since > week_end for h in earlier.later_health)
+    assert len(earlier.health) + len(earlier.later_health) == len(this.health) + len(this.later_health)
+
+
+def test_a_line_per_team_route_and_links_to_the_web_view(digest: Digest) -> None:
+    from monitor.notify.links import WebLinks
+
+    reader = _reader(READER)
+    assert len(reader.teams) == 2
+    rendered = render(digest, reader, links=WebLinks("https://rw.example.com"))
+    team_lines = [line for line in rendered.text.splitlines() if line.endswith(("above", "nothing changed"))]
+    assert len(team_lines) == 2
+    assert "https://rw.example.com/country/HK" in rendered.text
+    assert 'href="https://rw.example.com/change/' in rendered.html and "in Regionwatch</a>" in rendered.html
+    assert "rw.example.com" not in render(digest, reader).html  # no public URL, no web links

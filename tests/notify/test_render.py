@@ -120,3 +120,17 @@ def test_escaped_text_has_no_control_characters(text: str) -> None:
     escaped = escape(text)
     assert "<" not in escaped and ">" not in escaped
     assert escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
+
+
+def test_with_a_public_url_the_alert_links_to_the_web_view() -> None:
+    from monitor.notify.links import WebLinks
+
+    message = render_change(HK_MO_VN, dedup_key="k", links=WebLinks("https://rw.example.com"), change_id=12)
+    context = json.dumps(message.block_dicts()[-1])
+    assert "<https://rw.example.com/change/12|Open change 12 in Regionwatch>" in context
+    assert "<https://rw.example.com/country/HK|Who serves Hong Kong SAR China now>" in context
+    assert ("<https://rw.example.com/ask?provider=openai&amp;product=api&amp;country=HK&amp;at=2024-07-09|"
+            "Was openai api available in HK on 2024-07-09?>") in context
+    assert "regionwatch history" not in context
+    plain = render_change(HK_MO_VN, dedup_key="k")
+    assert "regionwatch history" in json.dumps(plain.block_dicts()[-1])  # no public URL: the CLI command

@@ -102,7 +102,8 @@ def test_provider_page_and_source_health(story: sessionmaker[Session]) -> None:
     assert page is not None
     assert page["products"] == [{"product": "api", "count": 39}]
     (source,) = page["sources"]
-    assert source["id"] == "acme-api" and source["health"] == "ok"  # the replayed reads are recorded fetches
+    # the replayed reads are recorded fetches, the last one long before NOW: no read within three cadences
+    assert source["id"] == "acme-api" and source["health"] == "stale"
     assert source["last_change_title"] == "acme api: 2 removed, 1 added"
     assert overview.provider(story, "nobody", now=NOW) is None
     with transaction(story) as s:
@@ -125,3 +126,42 @@ def test_map_codes(story: sessionmaker[Session]) -> None:
     before = overview.map_codes(story, provider="acme", product="api", at=T_BEFORE)
     after = overview.map_codes(story, provider="acme", product="api", at=T_AFTER)
     assert "HK" in before and "VN" not in before and "VN" in after and "HK" not in after
+
+
+def test_a_source_without_a_good_read_for_three_cadences_is_stale(story: sessionmaker[Session]) -> None:
+    from datetime import timedelta
+
+    with transaction(story) as s:
+        row = s.get(SourceRow, "acme-api")
+        assert row is not None
+        row.last_fetch_at, row.last_outcome, row.consecutive_failures = NOW, "unchanged", 0
+        row.last_success_at = NOW - timedelta(seconds=3 * row.every_seconds + 1)
+    (stale,) = source_queries.status(story, now=NOW)
+    assert stale["health"] == "stale" and stale["stale"]
+    assert source_queries.status(story)[0]["health"] == "ok"  # no clock, no judgement
+    fresh = overview.freshness(story, now=NOW)[("acme", "api")]
+    assert fresh["last_checked"] == NOW - timedelta(seconds=3 * stale["every_seconds"] + 1)
+    assert fresh["warnings"] == [f"source acme-api is stale: last successful read {fresh['last_checked']:%Y-%m-%d}"]
+    with transaction(story) as s:
+        row = s.get(SourceRow, "acme-api")
+        assert row is not None
+        row.last_success_at = NOW
+        row.suspect_since, row.suspect_reason = DROPPED_AT, "collapse"
+    (held,) = overview.freshness(story, now=NOW)[("acme", "api")]["warnings"]
+    assert held == "source acme-api held as suspect (collapse) since 2024-07-09"
+
+
+def test_map_states_tell_removed_unlisted_and_unwatched_apart(story: sessionmaker[Session]) -> None:
+    from monitor.query import asof
+
+    after = asof.map_states(story, provider="acme", product="api", at=NOW)
+    assert after["default"] == "unlisted" and after["states"]["HK"] == "unavailable"
+    assert after["states"]["VN"] == "available" and "CN" not in after["states"]
+    early = asof.map_states(story, provider="acme", product="api", at=datetime(2024, 1, 1, tzinfo=UTC))
+    assert early["default"] == "unwatched" and early["states"] == {} and early["codes"] == {}
+    compared = asof.map_states(story, provider="acme", product="api", at=NOW, compare=DROPPED_AT)
+    assert compared["added"] == [] and compared["removed"] == []  # the change is in force at DROPPED_AT
+    before = datetime(2024, 7, 1, tzinfo=UTC)
+    compared = asof.map_states(story, provider="acme", product="api", at=NOW, compare=before)
+    assert (compared["added"], compared["removed"]) == (["VN"], ["HK", "MO"])
+    assert compared["states"]["VN"] == "added" and compared["states"]["MO"] == "removed"

@@ -28,7 +28,8 @@ from tests.replay import Replayer
 from tests.web.scenario import NOW, replay_story
 from tests.web.server import serving
 
-API_PATHS = ["/api/availability", "/api/history", "/api/changes", "/api/changes/1", "/api/sources", "/openapi.json"]
+API_PATHS = ["/api/availability", "/api/history", "/api/changes", "/api/changes/1", "/api/sources", "/api/ask",
+             "/openapi.json"]
 
 
 @pytest.fixture
@@ -116,7 +117,7 @@ def test_openapi_describes_every_api_route(base: str) -> None:
         "/api/changes/{change_id}"}
     for path, item in doc["paths"].items():
         assert list(item) == ["get"]
-        response = httpx.get(base + path.replace("{change_id}", "1"))
+        response = httpx.get(base + path.replace("{change_id}", "1"), params={"country": "HK"})
         assert response.status_code == 200, path
         expected = item["get"]["responses"]["200"]["content"]["application/json"]["schema"]["type"]
         assert isinstance(response.json(), list if expected == "array" else dict), path
@@ -191,3 +192,95 @@ def test_held_changes_are_listed_read_only(db_url: str, sessions: sessionmaker[S
         assert httpx.get(f"{url}/api/held", params={"all": "1"}).json() == [held]
     with sessions() as s:
         assert len(open_codes(s, "acme", "api") or ()) == 40
+
+
+def test_a_browser_signs_in_once_while_the_api_keeps_the_bearer(db_url: str, story: sessionmaker[Session]) -> None:
+    settings = Settings(database_url=db_url, web={"token": "s3cret-token"})
+    html = {"Accept": "text/html"}
+    with serving(create_app(settings, clock=lambda: NOW)) as url, httpx.Client(base_url=url) as browser:
+        sent = browser.get("/country/HK?as_of=2024-07-08", headers=html)
+        assert sent.status_code == 303 and sent.headers["location"] == "/signin?next=%2Fcountry%2FHK%3Fas_of%3D2024-07-08"
+        assert browser.get(sent.headers["location"], headers=html).status_code == 200
+        wrong = browser.post("/signin", data={"token": "nope", "next": "/"}, headers=html)
+        assert wrong.status_code == 401 and "not right" in wrong.text and not browser.cookies
+        evil = browser.post("/signin", data={"token": "s3cret-token", "next": "//evil.example/"}, headers=html)
+        assert evil.status_code == 303 and evil.headers["location"] == "/"
+        cookie = evil.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "s3cret-token" not in cookie
+        assert browser.get("/country/HK", headers=html).status_code == 200  # the cookie now
+        assert browser.get("/changes", headers=html).status_code == 200
+        assert browser.put("/signin", data={"token": "s3cret-token"}).status_code == 405
+        assert httpx.get(f"{url}/api/sources", headers=html).status_code == 401  # no cookie, no bearer
+        assert httpx.get(f"{url}/api/sources", headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+
+
+def test_the_feed_links_to_the_public_url(db_url: str, story: sessionmaker[Session]) -> None:
+    settings = Settings(database_url=db_url, web={"public_url": "https://rw.example.com/"})
+    with serving(create_app(settings, clock=lambda: NOW)) as url:
+        feed = feedparser.parse(httpx.get(f"{url}/feed.xml").content)
+    assert feed.entries[0].link.startswith("https://rw.example.com/change/")
+
+
+def test_ask_answers_in_one_sentence(base: str) -> None:
+    (before,) = httpx.get(f"{base}/api/ask", params={"provider": "acme", "country": "香港", "at": "2024-07-08"}).json()
+    assert before["state"] == "available" and before["sentence"].startswith("Yes: acme api in Hong Kong")
+    (after,) = httpx.get(f"{base}/api/ask", params={"country": "HK", "at": "2024-07-10"}).json()
+    assert after["state"] == "unavailable" and "removed from its list on 2024-07-09" in after["sentence"]
+    (never,) = httpx.get(f"{base}/api/ask", params={"country": "CN"}).json()
+    assert never["state"] == "unlisted" and never["sentence"].startswith("No:")
+    (early,) = httpx.get(f"{base}/api/ask", params={"country": "HK", "at": "2024-01-01"}).json()
+    assert early["state"] == "unwatched" and early["sentence"].startswith("Unknown:")
+    assert httpx.get(f"{base}/api/ask").status_code == 400
+    page = httpx.get(f"{base}/ask", params={"provider": "acme", "country": "HK", "at": "2024-07-10"}).text
+    assert "No: acme api in Hong Kong SAR China (HK) on 2024-07-10" in page
+
+
+def test_changes_page_filters_and_search(base: str) -> None:
+    assert "acme api: 2 removed, 1 added" in httpx.get(f"{base}/changes", params={"country": "MO"}).text
+    assert "Nothing changed" in httpx.get(f"{base}/changes", params={"country": "FR"}).text
+    assert "Nothing changed" in httpx.get(f"{base}/changes", params={"severity": "high", "kind": "text"}).text
+    assert "acme api: 2 removed" in httpx.get(f"{base}/changes", params={"since": "2024-07-01"}).text
+    assert "Nothing changed" in httpx.get(f"{base}/changes", params={"as_of": "2024-07-01"}).text
+    assert httpx.get(f"{base}/changes", params={"window": "2w"}).status_code == 400
+    found = httpx.get(f"{base}/country", params={"q": "Hong Kong"}, follow_redirects=False)
+    assert found.status_code == 303 and found.headers["location"].endswith("/country/HK")
+    assert httpx.get(f"{base}/country", params={"q": "Atlantis"}).status_code == 400
+    svg = httpx.get(f"{base}/map.svg")
+    assert svg.headers["content-type"] == "image/svg+xml" and "max-age" in svg.headers["cache-control"]
+
+
+def test_a_product_resting_on_a_held_source_carries_a_banner(db_url: str, story: sessionmaker[Session]) -> None:
+    from monitor.store.models import SourceRow
+
+    with transaction(story) as s:
+        row = s.get(SourceRow, "acme-api")
+        assert row is not None
+        row.last_fetch_at = row.last_success_at = NOW
+        row.suspect_since, row.suspect_reason = NOW, "collapse"
+    with serving(create_app(Settings(database_url=db_url), clock=lambda: NOW)) as url:
+        for path in ("/country/VN", "/map/acme/api", "/provider/acme", "/ask?country=VN"):
+            page = httpx.get(url + path).text
+            assert "Check before relying on this:" in page and "held as suspect (collapse)" in page, path
+        assert httpx.get(f"{url}/api/sources").json()[0]["health"] == "suspect"
+
+
+def test_tables_are_downloadable_as_csv(base: str) -> None:
+    import csv
+    import io
+
+    response = httpx.get(f"{base}/api/availability", params={"country": "VN", "format": "csv"})
+    assert response.headers["content-type"].startswith("text/csv")
+    (row,) = list(csv.DictReader(io.StringIO(response.text)))
+    assert (row["provider"], row["country"], row["valid_from"]) == ("acme", "VN", "2024-07-09T00:00:00+00:00")
+    changes = list(csv.DictReader(io.StringIO(httpx.get(f"{base}/api/changes?format=csv").text)))
+    assert changes[0]["removed"] == "HK MO" and "diff" not in changes[0]
+    assert httpx.get(f"{base}/api/sources?format=xml").status_code == 400
+    for path in ("/", "/changes", "/country/HK", "/map/acme/api", "/provider/acme"):
+        assert "format=csv" in httpx.get(base + path).text, path
+
+
+def test_the_map_page_stays_light(base: str) -> None:
+    page = httpx.get(f"{base}/map/acme/api", headers={"accept-encoding": "identity"})
+    assert page.status_code == 200 and len(page.content) < 200_000  # was 796 KB of inline SVG
+    zipped = httpx.get(f"{base}/map/acme/api", headers={"accept-encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and int(zipped.headers["content-length"]) < 60_000

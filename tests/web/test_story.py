@@ -47,9 +47,16 @@ def test_every_view_tells_the_same_story(tmp_path: Path, db_url: str, sessions: 
         assert then.xpath('//tr[@data-provider="acme"]/td[@data-product="api"]')[0].get("data-count") == str(
             len(before))
         hk_page = lxml.html.fromstring(httpx.get(f"{base}/country/HK").text)
-        assert hk_page.xpath('//p[@id="serving"]') and not hk_page.xpath('//ul[@id="serving"]')
+        assert [s.get("data-state") for s in hk_page.xpath('//section[@data-provider="acme"]')] == ["unavailable"]
+        hk_then = lxml.html.fromstring(httpx.get(f"{base}/country/HK", params={"as_of": BEFORE}).text)
+        assert [s.get("data-state") for s in hk_then.xpath('//section[@data-provider="acme"]')] == ["available"]
         vn_page = lxml.html.fromstring(httpx.get(f"{base}/country/VN").text)
-        assert [li.get("data-provider") for li in vn_page.xpath('//ul[@id="serving"]/li')] == ["acme"]
+        assert [s.get("data-state") for s in vn_page.xpath('//section[@data-provider="acme"]')] == ["available"]
+        for day, code in ((BEFORE, "HK"), (AFTER, "HK"), (BEFORE, "VN"), (AFTER, "VN")):
+            listed = cli("availability", "--as-of", day, "--provider", "acme", "--country", code)
+            (answer,) = httpx.get(f"{base}/api/ask", params={"provider": "acme", "country": code, "at": day}).json()
+            assert (answer["state"] == "available") == bool(listed), (day, code)
+            assert answer["sentence"].startswith("Yes:" if listed else "No:")
         api = httpx.get(f"{base}/api/availability", params={"country": "VN"}).json()
         assert [(r["provider"], r["product"], r["country"]) for r in api] == [("acme", "api", "VN")]
         assert api == cli("availability", "--country", "VN", "--as-of", NOW.isoformat())
