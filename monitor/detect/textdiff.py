@@ -333,10 +333,18 @@ def _encode(text: str, tokens: list[str], index: dict[str, int]) -> str:
 
 
 def _shorten(text: str) -> str:
-    """An unchanged stretch reduced to its ends, joined by an ellipsis."""
+    """An unchanged stretch reduced to its ends, joined by an ellipsis, cut between words (never
+    "F…ana" for "France, Germany, Ghana"): each end keeps at most ``_EQUAL_CONTEXT`` characters."""
     if len(text) <= 2 * _EQUAL_CONTEXT + 1:
         return text
-    return f"{text[:_EQUAL_CONTEXT]}…{text[-_EQUAL_CONTEXT:]}"
+    head, tail = text[:_EQUAL_CONTEXT], text[-_EQUAL_CONTEXT:]
+    if not text[_EQUAL_CONTEXT].isspace() and (space := max(head.rfind(" "), head.rfind("\n"))) > 0:
+        head = head[: space + 1]  # the head ends after a whole word
+    if not text[-_EQUAL_CONTEXT - 1].isspace():
+        starts = [i for i in (tail.find(" "), tail.find("\n")) if i >= 0]
+        if starts and min(starts) < len(tail) - 1:
+            tail = tail[min(starts):]  # the tail starts at a whole word
+    return f"{head}…{tail}"
 
 
 def _words_size(words: list[list[object]]) -> int:

@@ -47,6 +47,15 @@ def test_same_text_has_an_empty_diff() -> None:
     }
 
 
+def test_an_unchanged_stretch_is_elided_between_words() -> None:
+    stretch = ", ".join(["France", "Germany", "Ghana", "Greece", "Hungary", "Iceland"] * 8)
+    short = _shorten(stretch)
+    head, _, tail = short.partition("…")
+    assert stretch.startswith(head) and stretch.endswith(tail) and len(head) <= 60 and len(tail) <= 60
+    assert head.endswith(" ") and tail.startswith(" ")  # whole words at both ends: no "F…ana"
+    assert _shorten("x" * 200) == "x" * 60 + "…" + "x" * 60  # one long word: cut where it must be
+
+
 def test_long_unchanged_stretches_are_shortened() -> None:
     same = "x" * 1000
     diff = text_diff(same + " old", same + " new")
@@ -139,7 +148,7 @@ def _rebuilds(words: list[list[object]], old: str, new: str) -> bool:
             if op == skip:
                 continue
             head, dots, tail = str(text).partition("…")
-            shortened = op == 0 and dots and len(head) == len(tail) == 60
+            shortened = op == 0 and dots and len(head) <= 60 and len(tail) <= 60
             parts.append(f"{re.escape(head)}.*?{re.escape(tail)}" if shortened else re.escape(str(text)))
         return "".join(parts)
 
