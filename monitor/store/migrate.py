@@ -11,6 +11,8 @@ the files cannot be read that simply, does Alembic itself decide; a test keeps
 from __future__ import annotations
 
 import ast
+import functools
+import importlib.util
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,8 +24,26 @@ from monitor.errors import StoreError
 if TYPE_CHECKING:
     from alembic.config import Config
 
+#: A checkout's top level, where ``migrations/`` and ``alembic.ini`` stay.
 ROOT = Path(__file__).resolve().parents[2]
-VERSIONS = ROOT / "migrations" / "versions"
+#: Alembic's settings that ``alembic.ini`` holds for the ``alembic`` command in a checkout.
+FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"  # ConfigParser escapes %
+
+
+@functools.cache
+def script_location() -> Path:
+    """The migration scripts: the ``monitor.migrations`` package of an installed wheel (the same
+    files as the checkout's ``migrations/``, mapped there by pyproject.toml), else the checkout's."""
+    try:
+        spec = importlib.util.find_spec("monitor.migrations")
+    except ModuleNotFoundError:
+        spec = None
+    for found in (spec.submodule_search_locations or []) if spec is not None else []:
+        if (Path(found) / "env.py").is_file():
+            return Path(found)
+    if (ROOT / "migrations" / "env.py").is_file():
+        return ROOT / "migrations"
+    raise StoreError("the migration scripts are missing from this installation: reinstall Regionwatch")
 
 #: ``revision = '0001'``, ``down_revision: str | None = None`` and the like, at the start of a line.
 _ASSIGNMENT = re.compile(r"^(revision|down_revision|depends_on)\b[^=\n]*=(.*)$", re.MULTILINE)
@@ -33,10 +53,10 @@ def alembic_config(url: str) -> Config:
     """Alembic's Config pointing at the project's migrations, for the given database."""
     from alembic.config import Config
 
-    ini = ROOT / "alembic.ini"
-    if not ini.is_file() or not (ROOT / "migrations" / "env.py").is_file():
-        raise StoreError(f"migrations not found beside {ROOT}: install from a checkout (pip install -e .)")
-    config = Config(str(ini))
+    config = Config()  # no alembic.ini: an installed package has none, and its settings are these
+    config.set_main_option("script_location", str(script_location()))
+    config.set_main_option("file_template", FILE_TEMPLATE)
+    config.set_main_option("path_separator", "os")
     config.attributes["url"] = url
     config.attributes["configure_logging"] = False
     return config
@@ -96,14 +116,14 @@ def recorded_revisions(engine: Engine) -> tuple[str, ...]:
         return tuple(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
-def script_head(versions: Path = VERSIONS) -> str | None:
+def script_head(versions: Path | None = None) -> str | None:
     """The single head of the migration files, read as text; None whenever that is not clear-cut.
 
     None (no files, an assignment that is not a literal, a file without a revision, several
     heads, a revision defined twice, a ``depends_on``) leaves the decision to Alembic.
     """
     try:
-        files = sorted(versions.glob("*.py"))
+        files = sorted(p for p in (versions or script_location() / "versions").glob("*.py") if p.name != "__init__.py")
         sources = [path.read_text("utf-8") for path in files]
     except (OSError, UnicodeDecodeError):
         return None

@@ -1,0 +1,1 @@
+"""Migration scripts (Alembic reads them by path; the package only ships them)."""
