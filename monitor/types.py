@@ -71,6 +71,10 @@ class AvailabilitySpec:
     select: str
     exclude: tuple[str, ...] = ()
     max_unmapped: int = 3
+    #: Only what the selector matches between the heading (or question) containing this text and
+    #: the next heading of the same rank or higher: a help-centre page's one list, not its menus
+    #: nor its list of excluded places.
+    section: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -81,7 +81,38 @@ def _select(html: bytes, spec: AvailabilitySpec, encoding: str | None, root: Any
         for element in excluded if isinstance(excluded, list) else ():
             if isinstance(element, etree._Element):
                 drop(element)
-    return _evaluate(compiled.select, root)
+    selection = _evaluate(compiled.select, root)
+    return _in_section(selection, root, spec.section) if spec.section else selection
+
+
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+#: Questions on help-centre pages that are not h1-h6: an accordion's summary or term, a bold line.
+_QUESTIONS = {"summary": 7, "dt": 7, "strong": 8, "b": 8}
+
+
+def _in_section(selection: Any, root: Any, title: str) -> Any:
+    """The matches that come after the first heading (or question) whose text contains ``title``
+    and before the next heading of the same rank or higher, in page order; none if no heading
+    says it (a page that lost its section reads as empty, never as the whole page)."""
+    if not isinstance(selection, list):
+        return selection
+    elements = list(root.iter())  # kept alive: lxml hands back the same proxy for a node while one lives
+    order = {id(element): i for i, element in enumerate(elements)}
+    wanted = " ".join(title.casefold().split())
+    start = end = None
+    rank = 0
+    for element in root.iter(*_HEADINGS, *_QUESTIONS):
+        level = _HEADINGS.get(element.tag) or _QUESTIONS[element.tag]
+        if start is None:
+            if wanted in " ".join(inline_text(element).casefold().split()):
+                start, rank = order[id(element)], level
+        elif level <= rank or (level <= 6 and rank > 6):
+            end = order[id(element)]
+            break
+    if start is None:
+        return []
+    return [found for found in selection
+            if isinstance(found, etree._Element) and start < order.get(id(found), -1) < (end or len(order))]
 
 
 def _shape(selection: Any) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ BUNDLED = "default.toml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _SOURCE_KEYS = {"id", "kind", "url", "provider", "product", "every", "availability", "ignore",
                 "language", "enabled", "note"}
-_AVAILABILITY_KEYS = {"select", "exclude", "max_unmapped"}
+_AVAILABILITY_KEYS = {"select", "exclude", "max_unmapped", "section"}
 _ROUTE_KEYS = {"providers", "products", "countries", "kinds", "min_severity", "slack_channel",
                "email"}
 _MIN_EVERY = 60
@@ -186,8 +186,12 @@ def _availability(entry: _Entry) -> AvailabilitySpec | None:
         sub.fail("availability.select", "missing selector (CSS, or 'xpath:...')")
     max_unmapped = sub.get("max_unmapped", int, 3)
     exclude = sub.strings("exclude")
+    section = sub.get("section", str, None)
+    if section is not None and not section.strip():
+        sub.fail("availability.section", "empty: the text of the heading or question that starts the list")
     entry.ok = entry.ok and sub.ok
-    return AvailabilitySpec(select=select, exclude=exclude, max_unmapped=max_unmapped) if sub.ok else None
+    return AvailabilitySpec(select=select, exclude=exclude, max_unmapped=max_unmapped,
+                            section=section.strip() if section else None) if sub.ok else None
 
 
 def _route(table: Any, index: int, origin: str, problems: list[str]) -> Route | None:

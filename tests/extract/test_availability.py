@@ -275,3 +275,23 @@ def test_arbitrary_bytes_never_crash(body: bytes, select: str, encoding: str | N
         return
     assert all(isinstance(n, str) and n and n == n.strip() for n in names)
     assert claim.names == len(names)
+
+
+HELP_CENTRE = b"""<html><body><nav><ul><li>Home</li><li>Docs</li></ul></nav>
+<article><h1>Using the app abroad</h1>
+<div class="q"><h2>Which countries is the app available in?</h2></div>
+<div><p>We offer it in:</p><ul><li>France</li><li>Japan</li><li>Kenya</li></ul></div>
+<h3>Notes</h3><ul><li>Korea</li></ul>
+<h2>Where is the app not available?</h2><ul><li>China</li><li>Russia</li></ul>
+<details><summary>Can I use a VPN?</summary><ul><li>No</li></ul></details>
+</article></body></html>"""
+
+
+def test_a_section_scopes_the_list_to_one_heading_of_a_help_centre_page() -> None:
+    scoped = extract_claim(HELP_CENTRE, AvailabilitySpec(select="li", section="which countries"))
+    assert scoped.codes == {"FR", "JP", "KE", "KR"} and scoped.unmapped == ()  # an h3 stays inside the h2
+    excluded = extract_claim(HELP_CENTRE, AvailabilitySpec(select="li", section="not available"))
+    assert excluded.codes == {"CN", "RU"}  # the next question (a summary) ends it
+    whole = extract_claim(HELP_CENTRE, AvailabilitySpec(select="li"))
+    assert {"CN", "RU"} <= whole.codes and "Home" in whole.unmapped  # what scoping keeps out
+    assert extract_claim(HELP_CENTRE, AvailabilitySpec(select="li", section="Pricing")).codes == frozenset()

@@ -59,6 +59,7 @@ def test_parse_good_catalog() -> None:
         (('kind = "page"', 'kind = "pdf"', 1), "source 'openai-api-countries': key 'kind': unknown kind 'pdf'"),
         (('every = "6h"', 'every = "6x"', 1), "source 'openai-api-countries': key 'every': bad duration '6x'"),
         (('select = "main li"', 'select = ""', 1), "source 'openai-api-countries': key 'availability.select': missing selector"),
+        (('select = "main li"', 'select = "main li"\nsection = " "', 1), "key 'availability.section': empty"),
         (('url = "https://openai.com/news/rss.xml"', 'url = "ftp://openai.com/x"', 1), "source 'openai-news': key 'url': bad URL"),
         (('id = "openai-news"', 'id = "openai-api-countries"', 1), "source 'openai-api-countries': key 'id': duplicate id"),
         (('every = "1h"', 'every = "1h"\ncolour = "red"', 1), "source 'openai-news': key 'colour': unknown key"),
@@ -87,3 +88,10 @@ def test_not_toml_and_unreadable(tmp_path: Path) -> None:
         parse_catalog("[[source]\n", origin="x.toml")
     with pytest.raises(CatalogError, match="cannot read"):
         load_catalog(tmp_path / "missing.toml")
+
+
+def test_a_section_is_read_into_the_spec() -> None:
+    catalog = parse_catalog(GOOD.replace('select = "main li"', 'select = "main li"\nsection = "Which countries"', 1),
+                            origin="good.toml")
+    spec = catalog.by_id()["openai-api-countries"].availability
+    assert spec is not None and spec.section == "Which countries"
