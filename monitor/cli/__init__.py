@@ -147,6 +147,19 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    """``--version``: the installed distribution's version."""
+    if value:
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as installed
+
+        try:
+            typer.echo(f"regionwatch {installed('regionwatch')}")
+        except PackageNotFoundError:
+            typer.echo("regionwatch (not installed: run from a checkout)")
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -154,6 +167,8 @@ def root(
         Path | None, typer.Option("--config", "-c", help="settings file (default: ./regionwatch.toml)")
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="show tracebacks and debug logs")] = False,
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
+                                          help="print the version and exit")] = False,
 ) -> None:
     """Regionwatch: availability pages, newsrooms and regulators, watched for you."""
     from monitor.cli.context import AppContext

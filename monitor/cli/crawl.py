@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 COLUMNS = ["source", "kind", "outcome", "status", "time", "detail"]
 
 
+#: The exit status when not one source could be fetched (1 is an error before crawling).
+NOTHING_FETCHED = 3
+
+
 def crawl(
     ctx: typer.Context,
     source: Annotated[list[str] | None, typer.Option("--source", "-s", help="a source id (repeatable)")] = None,
@@ -41,6 +45,9 @@ def crawl(
     emit([_row(r) for r in report.results], COLUMNS, fmt, title="Crawl")
     summary = f"crawled {report.summary()}\n"
     (sys.stdout if fmt is Format.TABLE else sys.stderr).write(summary)
+    if report.results and not any(r.outcome.ok for r in report.results):
+        sys.stderr.write("error: no source could be fetched (offline, or every site refused): see the outcomes\n")
+        raise typer.Exit(NOTHING_FETCHED)
 
 
 def _row(result: SourceReport) -> dict[str, Any]:

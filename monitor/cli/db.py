@@ -21,13 +21,19 @@ def upgrade(ctx: typer.Context) -> None:
 
 @app.command("current")
 def current(ctx: typer.Context) -> None:
-    """Show the database's schema revision and whether it is the newest."""
+    """Show the database's schema revision and whether it is the newest (exit status 1 if not)."""
     state: AppContext = ctx.obj
-    at = migrate.current(state.engine)
+    at = migrate.recorded_revisions(state.engine)
     head = migrate.head(state.settings.database_url)
-    if at is None:
+    if not at:
         typer.echo("none (empty database): run 'regionwatch db upgrade'")
-    elif at == head:
-        typer.echo(f"{at} (head)")
+        raise typer.Exit(1)
+    if at == (head,):
+        typer.echo(f"{head} (head)")
+        return
+    known = migrate.known_revisions(state.settings.database_url)
+    if not set(at) <= known:
+        typer.echo(f"{', '.join(at)}: newer than this Regionwatch ({head} is its newest): upgrade Regionwatch")
     else:
-        typer.echo(f"{at} (head is {head}: run 'regionwatch db upgrade')")
+        typer.echo(f"{', '.join(at)} (head is {head}: run 'regionwatch db upgrade')")
+    raise typer.Exit(1)

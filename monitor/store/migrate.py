@@ -85,6 +85,13 @@ def head(url: str) -> str:
     return heads[0]
 
 
+def known_revisions(url: str) -> set[str]:
+    """Every revision the migration scripts of this Regionwatch define."""
+    from alembic.script import ScriptDirectory
+
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config(url)).walk_revisions()}
+
+
 def current(engine: Engine) -> str | None:
     """The revision the database is at, None when it was never migrated."""
     from alembic.runtime.migration import MigrationContext
@@ -96,13 +103,18 @@ def current(engine: Engine) -> str | None:
 def require_head(engine: Engine, url: str) -> None:
     """Refuse to work on a database that is not at head, with the command that fixes it."""
     want = script_head()
-    if want is not None and recorded_revisions(engine) == (want,):
+    recorded = recorded_revisions(engine)
+    if want is not None and recorded == (want,):
         return  # the usual case, decided without importing Alembic
-    at, want = current(engine), head(url)
-    if at != want:
-        raise StoreError(
-            f"database is at revision {at or 'none'}, code needs {want}: run 'regionwatch db upgrade'"
-        )
+    want = head(url)
+    if recorded == (want,):
+        return
+    if recorded and not set(recorded) <= known_revisions(url):
+        raise StoreError(f"database is newer than this Regionwatch ({', '.join(recorded)} > {want}): "
+                         "upgrade Regionwatch")
+    raise StoreError(
+        f"database is at revision {', '.join(recorded) or 'none'}, code needs {want}: run 'regionwatch db upgrade'"
+    )
 
 
 def recorded_revisions(engine: Engine) -> tuple[str, ...]:

@@ -178,8 +178,12 @@ def test_require_head_refuses_a_stale_database(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
-        with pytest.raises(StoreError, match=f"^database is at revision older, code needs {migrate.head(db_url)}: "):
+            conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        with pytest.raises(StoreError, match=f"^database is at revision 0001, code needs {migrate.head(db_url)}: "):
+            migrate.require_head(engine, db_url)
+        with engine.begin() as conn:  # written by a newer Regionwatch: a revision this code does not know
+            conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+        with pytest.raises(StoreError, match=r"^database is newer than this Regionwatch \(0099 > "):
             migrate.require_head(engine, db_url)
     finally:
         engine.dispose()

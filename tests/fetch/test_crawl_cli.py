@@ -187,3 +187,12 @@ def test_table_output_and_one_line_errors(site: LocalServer, sqlite_crawler: Cra
     assert unknown.stderr.strip().splitlines()[-1].startswith("error: unknown source 'nope'")
     neither = sqlite_crawler.run("crawl")
     assert neither.returncode == 1 and "--all" in neither.stderr
+
+
+def test_a_crawl_where_nothing_could_be_fetched_exits_3(site: LocalServer, sqlite_crawler: Crawler) -> None:
+    sqlite_crawler.catalog(page("gone", site.url("/gone")), page("down", "http://127.0.0.1:9/"))
+    result = sqlite_crawler.run("crawl", "--all")
+    assert result.returncode == 3, result.stderr
+    assert "no source could be fetched" in result.stderr and "http_4xx" in result.stdout
+    site.set("/gone", "<html><body><p>back</p></body></html>")
+    assert sqlite_crawler.run("crawl", "--all").returncode == 0  # one answered: not a failure of the command
