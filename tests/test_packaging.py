@@ -42,7 +42,6 @@ def test_the_wheel_runs_from_an_empty_directory(tmp_path: Path) -> None:
                                text=True, timeout=600)
     assert installed.returncode == 0, installed.stderr
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONWATCH_")}
-    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         done = subprocess.run([str(venv / "bin" / "regionwatch"), *args], cwd=work, env=env, capture_output=True,

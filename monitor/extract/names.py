@@ -12,7 +12,7 @@ country name is often a plain word.
 
 Building the index reads every locale's data (about 2 s), so ``countries`` builds it once per
 Babel and pycountry version (and alias file) and keeps it in the user's cache directory
-(``$XDG_CACHE_HOME/regionwatch``, else ``~/.cache/regionwatch``, with ``cached``); a start-up
+(``~/.cache/regionwatch``, with ``cached``); a start-up
 then reads it in milliseconds. A cache that cannot be read or written is rebuilt in memory,
 never an error.
 """
@@ -59,12 +59,24 @@ def cached(kind: str, fingerprint: str, make: Callable[[], T]) -> T:
     return value
 
 
+#: Where cached values are kept; None: ``~/.cache/regionwatch`` (tests point it elsewhere).
+CACHE_DIR: Path | None = None
+
+
 def cache_path(kind: str, fingerprint: str = "") -> Path:
     """Where a cached value is kept for this Babel, pycountry and ``fingerprint``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     version = getattr(pycountry, "__version__", None) or _pycountry_version()
     digest = hashlib.blake2b(fingerprint.encode(), digest_size=6).hexdigest()
-    return Path(base) / "regionwatch" / f"{kind}-{FORMAT}-babel{babel.__version__}-pycountry{version}-{digest}.marshal"
+    return _cache_dir() / f"{kind}-{FORMAT}-babel{babel.__version__}-pycountry{version}-{digest}.marshal"
+
+
+def _cache_dir() -> Path:
+    if CACHE_DIR is not None:
+        return CACHE_DIR
+    try:
+        return Path.home() / ".cache" / "regionwatch"
+    except RuntimeError:  # no home directory: a path that cannot be written, so built in memory
+        return Path("/nonexistent/regionwatch")
 
 
 def build(key: Callable[[str], str], codes: frozenset[str]) -> dict[str, frozenset[str]]:

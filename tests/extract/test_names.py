@@ -78,7 +78,7 @@ def test_territory_phrases_keep_their_exclusions() -> None:
 
 def test_the_index_is_cached_and_rebuilt_when_missing_or_unreadable(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(names, "CACHE_DIR", tmp_path / "regionwatch")
     calls: list[int] = []
 
     def make() -> dict[str, frozenset[str]]:
@@ -92,5 +92,5 @@ def test_the_index_is_cached_and_rebuilt_when_missing_or_unreadable(tmp_path: Pa
     path.write_bytes(b"\x00garbage")
     assert names.cached("test", "v1", make) == {"hongkong": {"HK"}} and len(calls) == 2  # rebuilt
     assert names.cache_path("test", "v2") != path  # another fingerprint, another file
-    monkeypatch.setenv("XDG_CACHE_HOME", str(path))  # a file where the directory should be: not writable
+    monkeypatch.setattr(names, "CACHE_DIR", path / "below-a-file")  # a file where a directory should be
     assert names.cached("test", "v1", make) == {"hongkong": {"HK"}} and len(calls) == 3  # built in memory
