@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.announcements import observe_news, observe_text_page
 from monitor.config import Settings
 from monitor.detect.decide import Decision, DecisionKind, FetchFacts, Observation, Rules, decide
 from monitor.detect.textdiff import text_diff
@@ -25,7 +26,7 @@ from monitor.fetch.crawl import Detect, run_crawl
 from monitor.fetch.process import Warm
 from monitor.fetch.records import CrawlReport, SourceResult
 from monitor.store.decisions import Applied, PageRead, apply_decisions
-from monitor.store.detections import note_failing, observe_news, observe_text_page
+from monitor.store.detections import note_failing
 from monitor.store.engine import make_engine, session_factory
 from monitor.store.held import confirmations_due, needing_rereads
 from monitor.store.known import ChunkKnown, load_known

@@ -12,8 +12,8 @@ from monitor.cli.output import Format, emit
 from monitor.errors import RegionwatchError
 from monitor.extract.availability import extract_claim
 from monitor.extract.countries import country_name
+from monitor.reextract import reextract as run_reextract
 from monitor.store.engine import transaction
-from monitor.store.reextract import reextract as run_reextract
 from monitor.timeutil import utcnow
 from monitor.types import Source
 

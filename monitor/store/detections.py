@@ -1,8 +1,8 @@
-"""Recording what pages without a country list and news items say, inside the crawl's transaction.
+"""Recording what pages without a country list and news items said, inside the crawl's transaction.
 
-(Availability pages go through ``detect.decide`` and ``store.decisions``.) A changed page's
-text is a low-severity text change; the lines it gained, and new or edited news items, are
-read for access signals. A signal that only repeats one already recorded (the same event
+(Availability pages go through ``detect.decide`` and ``store.decisions``; what a text or an
+announcement says is read in ``monitor.announcements``.) A changed page's text is a
+low-severity text change; a signal that only repeats one already recorded (the same event
 reported again, in another language or by another outlet) is kept on its news item and
 alerts nobody. A source failing for a day tells the operator once per failure streak.
 """
@@ -10,18 +10,14 @@ alerts nobody. A source failing for a day tells the operator once per failure st
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from monitor.detect.textdiff import text_diff
-from monitor.extract.signals import extract_signal
 from monitor.store.changes import record_change
 from monitor.store.models import ChangeRow, NewsItemRow, SnapshotRow, SourceRow
-from monitor.timeutil import diff_deadline
 from monitor.types import RESTRICTIVE_ACTIONS, Change, ChangeKind, Route, Severity, Signal, Source
 
 log = logging.getLogger(__name__)
@@ -30,82 +26,48 @@ MIN_SIGNAL_RELEVANCE = 0.5
 SIGNAL_REPEAT_WINDOW = timedelta(days=30)  # a report this close to an alerted one may be its echo
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PageObservation:
-    """A page's content as fetched now, with what it replaced."""
-
-    source: Source
-    snapshot_id: int
-    text: str
-    observed_at: datetime
-    previous_snapshot_id: int | None = None
-    previous_text: str | None = None
-    diff_chars: int = DIFF_CHARS  # setting limits.diff_chars
+def previous_text(session: Session, snapshot_id: int | None) -> str | None:
+    """The text of a page's previous snapshot (None: no previous snapshot)."""
+    previous = session.get(SnapshotRow, snapshot_id) if snapshot_id else None
+    return previous.text if previous is not None else None
 
 
-def observe_text_page(session: Session, source: Source, *, snapshot_id: int, text: str, observed_at: datetime,
-                      previous_snapshot_id: int | None, routes: Sequence[Route],
-                      diff_chars: int = DIFF_CHARS) -> list[ChangeRow]:
-    """A page without a country list whose content changed: a text change, and the access
-    signals its new lines carry (a newsroom or changelog page)."""
-    previous = session.get(SnapshotRow, previous_snapshot_id) if previous_snapshot_id else None
-    if previous is None or previous.text == text:
-        return []
-    obs = PageObservation(source=source, snapshot_id=snapshot_id, text=text, observed_at=observed_at,
-                          previous_snapshot_id=previous_snapshot_id, previous_text=previous.text,
-                          diff_chars=diff_chars)
-    return [_record_text_change(session, obs, routes), *_signals_from_page(session, obs, routes)]
-
-
-def _record_text_change(session: Session, obs: PageObservation, routes: Sequence[Route]) -> ChangeRow:
-    assert obs.previous_text is not None
+def record_text_change(session: Session, source: Source, *, diff: Mapping[str, object], observed_at: datetime,
+                       from_snapshot_id: int | None, to_snapshot_id: int, routes: Sequence[Route]) -> ChangeRow:
+    """A page without a country list changed: a low-severity text change (the digest's, nobody alerted)."""
     change = Change(
-        kind=ChangeKind.TEXT, source_id=obs.source.id, provider=obs.source.provider,
-        product=obs.source.product, severity=Severity.LOW, url=obs.source.url,
-        title=f"text changed on {obs.source.id}",
-        diff=text_diff(obs.previous_text, obs.text, max_chars=obs.diff_chars, deadline=diff_deadline()),
+        kind=ChangeKind.TEXT, source_id=source.id, provider=source.provider, product=source.product,
+        severity=Severity.LOW, url=source.url, title=f"text changed on {source.id}", diff=diff,
     )
-    return record_change(session, change, routes=routes, detected_at=obs.observed_at,
-                         from_snapshot_id=obs.previous_snapshot_id, to_snapshot_id=obs.snapshot_id)
+    return record_change(session, change, routes=routes, detected_at=observed_at,
+                         from_snapshot_id=from_snapshot_id, to_snapshot_id=to_snapshot_id)
 
 
-def _signals_from_page(session: Session, obs: PageObservation, routes: Sequence[Route]) -> list[ChangeRow]:
-    """Read the lines a newsroom page gained for an access signal."""
-    old = set((obs.previous_text or "").splitlines())
-    new_lines = [line for line in obs.text.splitlines() if line.strip() and line not in old]
-    if not new_lines:
+def news_items(session: Session, item_ids: Sequence[int]) -> list[NewsItemRow]:
+    """The news items a fetch added or edited, in id order."""
+    if not item_ids:
         return []
-    signal = extract_signal(title=new_lines[0], text="\n".join(new_lines[1:]), published=obs.observed_at,
-                            url=obs.source.url, language=obs.source.language,
-                            default_provider=obs.source.provider)
-    if signal is None or signal.relevance < MIN_SIGNAL_RELEVANCE:
-        return []
-    if _repeated(session, obs.source, signal, obs.observed_at) is not None:
-        return []
-    return [_record_signal(session, obs.source, signal, routes, obs.observed_at, news_item_id=None,
-                           to_snapshot_id=obs.snapshot_id)]
+    return list(session.scalars(select(NewsItemRow).where(NewsItemRow.id.in_(item_ids)).order_by(NewsItemRow.id)))
 
 
-def apply_news(session: Session, source: Source, items: Sequence[NewsItemRow], *,
-               routes: Sequence[Route], now: datetime) -> list[ChangeRow]:
-    """Signals from new or edited news items; an edit alerts only if its signal changed."""
-    changes: list[ChangeRow] = []
-    for item in items:
-        signal = extract_signal(title=item.title, text=item.summary, published=item.published_at,
-                                url=item.link, language=item.language or source.language,
-                                default_provider=source.provider)
-        stored = _signal_json(signal) if signal is not None else None
+def record_signal(session: Session, source: Source, signal: Signal | None, *, now: datetime, routes: Sequence[Route],
+                  item: NewsItemRow | None = None, to_snapshot_id: int | None = None) -> ChangeRow | None:
+    """Keep what an announcement was read as on its news item, and record it as a signal change
+    unless it is none, too weak, unchanged by an edit, or only repeats one already recorded."""
+    stored = _signal_json(signal) if signal is not None else None
+    if item is not None:
         if stored == item.signal:
-            continue
+            return None  # an edit that changed nothing the signal says
         item.signal = stored
-        if signal is None or signal.relevance < MIN_SIGNAL_RELEVANCE:
-            continue
-        earlier = _repeated(session, source, signal, now)
-        if earlier is not None:
+    if signal is None or signal.relevance < MIN_SIGNAL_RELEVANCE:
+        return None
+    earlier = _repeated(session, source, signal, now)
+    if earlier is not None:
+        if item is not None:
             item.signal = {**(stored or {}), "repeats_change": earlier.id}
-            continue
-        changes.append(_record_signal(session, source, signal, routes, now, news_item_id=item.id))
-    return changes
+        return None
+    return _record_signal(session, source, signal, routes, now, news_item_id=item.id if item else None,
+                          to_snapshot_id=to_snapshot_id)
 
 
 def _repeated(session: Session, source: Source, signal: Signal, now: datetime) -> ChangeRow | None:
@@ -155,15 +117,6 @@ def _signal_json(signal: Signal) -> dict[str, object]:
         "action": signal.action, "relevance": signal.relevance, "language": signal.language,
         "effective_date": signal.effective_date.isoformat() if signal.effective_date else None,
     }
-
-
-def observe_news(session: Session, source: Source, item_ids: Sequence[int], *, now: datetime,
-                 routes: Sequence[Route]) -> list[ChangeRow]:
-    """Signals from the feed items a fetch added or edited."""
-    if not item_ids:
-        return []
-    items = session.scalars(select(NewsItemRow).where(NewsItemRow.id.in_(item_ids)).order_by(NewsItemRow.id))
-    return apply_news(session, source, list(items), routes=routes, now=now)
 
 
 FAILING_ALERT_AFTER = timedelta(days=1)

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.announcements import observe_news
 from monitor.sources.catalog import parse_catalog
 from monitor.store.catalog import sync_sources
-from monitor.store.detections import observe_news
 from monitor.store.engine import transaction
 from monitor.store.models import AlertRow, ChangeRow, NewsItemRow
 from monitor.store.news import record_entries

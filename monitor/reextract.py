@@ -1,4 +1,4 @@
-"""Re-extraction after an extractor fix: recompute claims from stored snapshots.
+"""Re-extraction after an extractor fix: recompute claims from stored snapshots (extract/ reads, store/ writes).
 
 The differences are recorded as technical corrections: a change row marked ``correction``
 with no outbox rows, applied to the intervals from now on (the past is not rewritten).
