@@ -9,6 +9,7 @@ input (an empty line or end of input: no job, exit), so the parent can start it 
 from __future__ import annotations
 
 import importlib
+import logging
 import pickle
 import sys
 from pathlib import Path
@@ -33,6 +34,11 @@ def run(job: CrawlJob) -> None:
 
     settings = {**job.scrapy_settings, OUTPUT_SETTING: job.output_dir}
     process = AsyncCrawlerProcess(settings)
+    if settings.get("LOG_LEVEL") != "DEBUG":  # tracebacks only under --debug
+        from monitor.fetch.logformat import ONE_LINE_LOGGERS, OneLineErrors
+
+        for name in ONE_LINE_LOGGERS:
+            logging.getLogger(name).addFilter(OneLineErrors())
     for kind, name in SPIDER_FOR_KIND.items():
         targets = [t for t in job.targets if t.kind is kind]
         if targets:

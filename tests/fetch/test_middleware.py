@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import logging
+import sys
 
 import pytest
 from scrapy import Request
 
 from monitor.fetch.failures import RedirectRefusedError
+from monitor.fetch.logformat import OneLineErrors
 from monitor.fetch.middleware import STARTED_META, RedirectGuardMiddleware, is_private_host, truncation
 
 
@@ -57,3 +60,14 @@ def test_a_body_short_of_its_content_length_or_a_cut_gzip_stream_is_truncated() 
     assert "gzip" in (truncation(None, b"x-gzip", whole[:-8]) or "")  # the trailer cut: CRC and size lost
     assert truncation(b"10", None, b"0123456789") is None and truncation(b"junk", None, b"abc") is None
     assert truncation(b"5000", None, b"", method="HEAD") is None
+
+
+def test_robots_errors_are_one_line_without_a_traceback() -> None:
+    try:
+        raise OSError("DNS lookup failed: no results for hostname lookup: example.invalid")
+    except OSError:
+        record = logging.LogRecord("scrapy.downloadermiddlewares.robotstxt", logging.ERROR, __file__, 1,
+                                   "Error downloading <GET https://example.invalid/robots.txt>", None, sys.exc_info())
+    assert OneLineErrors().filter(record)
+    assert record.exc_info is None and record.levelno == logging.WARNING
+    assert record.getMessage().endswith("DNS lookup failed: no results for hostname lookup: example.invalid")
