@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import FrameType
 
@@ -31,10 +31,11 @@ from monitor.schedule.triggers import digest_trigger, time_zone
 from monitor.store.engine import session_factory
 from monitor.store.held import confirmations_due
 from monitor.store.schedule import fetch_times
-from monitor.types import Catalog
+from monitor.types import Catalog, Outcome
 
 log = logging.getLogger(__name__)
 DISPATCH_EVERY = 5.0
+_UNREACHABLE = {Outcome.DNS.value, Outcome.CONNECT.value, Outcome.TIMEOUT.value}
 MISFIRE_GRACE = 3600
 
 
@@ -47,6 +48,7 @@ class Daemon:
         self.sessions = session_factory(engine)
         self.sender = open_sender(settings.slack)
         self._dispatching = threading.Lock()
+        self._offline = False
 
     def crawl_due(self) -> int:
         """Crawl, as one batch, every source whose cadence has come round and every source whose
@@ -60,9 +62,21 @@ class Daemon:
         if confirming & set(due):
             log.info("daemon: %d source(s) due for a confirming read", len(confirming & set(due)))
         if due:
-            check(self.settings, self.catalog, due, now=now, sessions=self.sessions)
+            report = check(self.settings, self.catalog, due, now=now, sessions=self.sessions)
+            self._note_offline(report.counts())
             self.dispatch()  # a change found now is on Slack within seconds, not at the next tick
         return len(due)
+
+    def _note_offline(self, counts: Mapping[str, int]) -> None:
+        """Say once that the machine looks offline (every source failed to resolve or connect), and
+        once when sources answer again."""
+        offline = bool(counts) and set(counts) <= _UNREACHABLE
+        if offline and not self._offline:
+            log.warning("daemon: every source failed to resolve or connect: this machine looks offline "
+                        "(checks go on at their cadence)")
+        elif self._offline and not offline:
+            log.warning("daemon: sources answer again")
+        self._offline = offline
 
     def dispatch(self) -> None:
         with self._dispatching:  # the crawl job and the dispatch job never send side by side
