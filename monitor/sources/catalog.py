@@ -175,6 +175,18 @@ def _every(entry: _Entry) -> Any:
     return every
 
 
+def _compiles(entry: _Entry, key: str, selector: str) -> None:
+    """A selector that does not compile is a catalog problem now, not a 'suspect' source later
+    (which would read like a redesign of the site)."""
+    from monitor.errors import ExtractError
+    from monitor.extract.availability import compile_selector  # lxml and cssselect: only for catalogs with lists
+
+    try:
+        compile_selector(selector)
+    except ExtractError as exc:
+        entry.fail(key, str(exc))
+
+
 def _availability(entry: _Entry) -> AvailabilitySpec | None:
     table = entry.get("availability", dict)
     if table is None:
@@ -184,8 +196,12 @@ def _availability(entry: _Entry) -> AvailabilitySpec | None:
     select = sub.get("select", str, "")
     if not select.strip():
         sub.fail("availability.select", "missing selector (CSS, or 'xpath:...')")
+    else:
+        _compiles(sub, "availability.select", select)
     max_unmapped = sub.get("max_unmapped", int, 3)
     exclude = sub.strings("exclude")
+    for selector in exclude:
+        _compiles(sub, "availability.exclude", selector)
     section = sub.get("section", str, None)
     if section is not None and not section.strip():
         sub.fail("availability.section", "empty: the text of the heading or question that starts the list")
