@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from monitor.config import Settings, load_settings
 from monitor.sources.catalog import load_catalog
 from monitor.store.engine import make_engine
+from monitor.store.models import AvailabilityRow
 from monitor.types import Catalog
 from tests.dbs import SqliteDatabases
 from tests.fetch.server import LocalServer
@@ -117,6 +118,16 @@ class Crawler:
     def json_rows(self, *args: str) -> list[dict[str, Any]]:
         """Any command with --format json; its rows."""
         return self.json(*args)
+
+    def open_codes(self) -> dict[str, frozenset[str]]:
+        """Each provider's open availability set, as the database holds it now."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(AvailabilityRow.provider, AvailabilityRow.country)
+                                .where(AvailabilityRow.valid_to.is_(None))).all()
+        found: dict[str, set[str]] = {}
+        for provider, country in rows:
+            found.setdefault(provider, set()).add(country)
+        return {p: frozenset(c) for p, c in found.items()}
 
     @property
     def engine(self) -> Engine:

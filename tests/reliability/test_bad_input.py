@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from monitor.store.models import AlertRow, AvailabilityRow, ChangeRow, SnapshotRow
+from monitor.store.models import AlertRow, ChangeRow, SnapshotRow
 from tests.conftest import BACKENDS
 from tests.dbs import PostgresDatabases, SqliteDatabases
 from tests.fetch.conftest import FAST, Crawler
@@ -61,16 +61,6 @@ def _serve_bad(site: LocalServer, bad: BadPage) -> None:
              content_type=bad.content_type, gzip=bad.gzip)
 
 
-def _open_codes(crawler: Crawler) -> dict[str, frozenset[str]]:
-    with crawler.engine.connect() as conn:
-        rows = conn.execute(select(AvailabilityRow.provider, AvailabilityRow.country)
-                            .where(AvailabilityRow.valid_to.is_(None))).all()
-    found: dict[str, set[str]] = {}
-    for provider, country in rows:
-        found.setdefault(provider, set()).add(country)
-    return {p: frozenset(c) for p, c in found.items()}
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def seen(request: pytest.FixtureRequest, server: LocalServer, sqlite_dbs: SqliteDatabases,
          postgres_dbs: PostgresDatabases | None, tmp_path_factory: pytest.TempPathFactory,
@@ -87,11 +77,11 @@ def seen(request: pytest.FixtureRequest, server: LocalServer, sqlite_dbs: Sqlite
     for bad in CORPUS:
         server.set("/bad/" + bad.name, GOOD)
     first = {r["source"]: r for r in crawler.json("crawl", "--all")}
-    before = _open_codes(crawler)
+    before = crawler.open_codes()
     for bad in CORPUS:
         _serve_bad(server, bad)
     second = {r["source"]: r for r in crawler.json("crawl", "--all")}
-    after = _open_codes(crawler)
+    after = crawler.open_codes()
     with crawler.engine.connect() as conn:
         changes = conn.execute(select(ChangeRow.source_id, ChangeRow.kind)).all()
         alerts = conn.execute(select(ChangeRow.source_id, ChangeRow.kind)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from monitor.store.models import AlertRow, AvailabilityRow, ChangeRow, FetchRow, HeldChangeRow
+from monitor.store.models import AlertRow, ChangeRow, FetchRow, HeldChangeRow
 from tests.conftest import BACKENDS
 from tests.dbs import PostgresDatabases, SqliteDatabases
 from tests.fetch.conftest import FAST, Crawler
@@ -87,16 +87,6 @@ def _serve_damaged(site: LocalServer, d: Damaged) -> None:
              declared_length=d.declared_length, send_only=d.send_only)
 
 
-def _open_codes(crawler: Crawler) -> dict[str, frozenset[str]]:
-    with crawler.engine.connect() as conn:
-        rows = conn.execute(select(AvailabilityRow.provider, AvailabilityRow.country)
-                            .where(AvailabilityRow.valid_to.is_(None))).all()
-    found: dict[str, set[str]] = {}
-    for provider, country in rows:
-        found.setdefault(provider, set()).add(country)
-    return {p: frozenset(c) for p, c in found.items()}
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def seen(request: pytest.FixtureRequest, server: LocalServer, sqlite_dbs: SqliteDatabases,
          postgres_dbs: PostgresDatabases | None, tmp_path_factory: pytest.TempPathFactory,
@@ -117,15 +107,15 @@ def seen(request: pytest.FixtureRequest, server: LocalServer, sqlite_dbs: Sqlite
         server.set("/true/" + t.name, t.good)
     first = {r["source"]: r for r in crawler.json("crawl", "--all")}
     assert all(r["outcome"] == "changed" for r in first.values()), first
-    before = _open_codes(crawler)
+    before = crawler.open_codes()
     for d in CORPUS:
         _serve_damaged(server, d)
     for t in TRUE_CHANGES:
         server.set("/true/" + t.name, t.changed)
     second = {r["source"]: r for r in crawler.json("crawl", "--all")}
-    middle = _open_codes(crawler)
+    middle = crawler.open_codes()
     third = {r["source"]: r for r in crawler.json("crawl", "--all")}
-    after = _open_codes(crawler)
+    after = crawler.open_codes()
     with crawler.engine.connect() as conn:
         changes = conn.execute(select(ChangeRow.source_id, ChangeRow.kind)).all()
         alerts = conn.execute(select(ChangeRow.source_id, ChangeRow.kind)
