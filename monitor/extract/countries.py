@@ -204,12 +204,29 @@ def _single(name: str, codes: frozenset[str]) -> CountryMatch:
 def _excluding(name: str, rest: str) -> CountryMatch | None:
     """ "Ukraine (except Crimea, Donetsk, and Luhansk regions)": the country, areas as caveats;
     "Ukraine's territories other than Crimea" too (the areas word after the name is dropped)."""
-    match = normalize_country(name) or normalize_country(_area(name))
+    match = normalize_country(name) or normalize_country(_area(name)) or _demonym(name)
     if match is None:
         return None
     areas, known = _areas(rest), _subdivision_names(match.code)
     codes = tuple(known[key] for key in map(_key, areas) if key in known)
     return CountryMatch(code=match.code, caveats=match.caveats + areas, subdivisions=match.subdivisions + codes)
+
+
+_TERRITORIES_OF = re.compile(r"^(?:the\s+)?(?:territor(?:y|ies)|regions?|areas?)\s+of\s+", re.IGNORECASE)
+
+
+def _demonym(name: str) -> CountryMatch | None:
+    """ "Ukrainian territories", "the territories of Ukraine": the country (``[demonyms]``)."""
+    of = _TERRITORIES_OF.sub("", name.strip())
+    if of != name.strip():
+        return normalize_country(of)
+    code = _demonyms().get(_key(_area(name)))
+    return CountryMatch(code=code) if code else None
+
+
+@functools.cache
+def _demonyms() -> dict[str, str]:
+    return {_key(adjective): str(code) for adjective, code in _alias_file().get("demonyms", {}).items()}
 
 
 def _areas(rest: str) -> tuple[str, ...]:

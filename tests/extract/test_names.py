@@ -71,9 +71,18 @@ def test_a_rename_between_two_spellings_keeps_the_set() -> None:
     assert before.codes == after.codes == {"JP", "KR", "SZ", "MK", "TR"}
 
 
-def test_territory_phrases_keep_their_exclusions() -> None:
-    match = normalize_country("Ukraine territories other than Crimea, Donetsk and Luhansk")
+@pytest.mark.parametrize("entry", ["Ukraine territories other than Crimea, Donetsk and Luhansk",
+                                   "Ukrainian territories other than Crimea, Donetsk and Luhansk",
+                                   "the territories of Ukraine except Crimea, Donetsk and Luhansk",
+                                   "Ukrainian regions excluding Crimea, Donetsk and Luhansk"])
+def test_territory_phrases_keep_their_exclusions(entry: str) -> None:
+    match = normalize_country(entry)
     assert match is not None and match.code == "UA" and match.caveats == ("Crimea", "Donetsk", "Luhansk")
+    assert set(match.subdivisions) == {"UA-43", "UA-14", "UA-09"}
+
+
+def test_a_demonym_alone_is_no_country() -> None:
+    assert normalize_country("Ukrainian") is None and normalize_country("French") is None
 
 
 def test_the_index_is_cached_and_rebuilt_when_missing_or_unreadable(tmp_path: Path,
