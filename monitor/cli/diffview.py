@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from monitor.cli.output import cell_text
+from monitor.query.cells import cell_text
 
 _LINE_STYLES = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green"), ("-", "red"))
 _OPS = {-1: "removed", 0: "same", 1: "added"}

@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from monitor.cli.output import to_csv
 from monitor.errors import RegionwatchError
 from monitor.query import history
 from monitor.query import sources as source_queries
+from monitor.query.cells import to_csv
 from monitor.query.filters import country_code, moment
 from monitor.store.held import held_changes
 from monitor.store.models import HeldStatus
