@@ -93,9 +93,12 @@ class SlackSettings(BaseModel):
     api_url: str = "https://slack.com/api/"
     webhook_url: SecretStr | None = None
     timeout: int = Field(10, ge=1, description="seconds before one Slack request gives up")
-    max_attempts: int = Field(8, ge=1, description="attempts before an alert is dead")
+    max_attempts: int = Field(8, ge=1, description="attempts before an alert is dead, for failures that are "
+                              "neither transient (Slack down, 5xx, 429, network: retried until it works) "
+                              "nor permanent (token, scopes, channel: dead at once)")
     backoff: float = Field(30.0, ge=0, description="seconds before the first retry; doubles per attempt")
-    backoff_max: float = Field(3600.0, ge=0, description="longest wait between two attempts")
+    backoff_max: float = Field(3600.0, ge=0, description="longest wait between two attempts; a long outage "
+                               "is retried this often for as long as it lasts")
     lease: float = Field(300.0, gt=0, description="seconds a dispatcher owns a claimed alert")
     interval: float = Field(1.0, ge=0, description="seconds between two messages to one channel")
 
@@ -109,6 +112,12 @@ class SmtpSettings(BaseModel):
     sender: str = "regionwatch@localhost"
     ca_file: Path | None = Field(None, description="CA bundle to verify the server with instead of the system's")
     timeout: float = Field(30.0, gt=0, description="seconds before an SMTP connection or command gives up")
+    max_attempts: int = Field(8, ge=1, description="attempts before an e-mail alert is dead, for failures "
+                              "that are neither transient (4xx, connection refused, timeout: retried until "
+                              "it works) nor permanent (5xx: dead at once)")
+    backoff: float = Field(60.0, ge=0, description="seconds before an e-mail alert's first retry; doubles "
+                           "per attempt")
+    backoff_max: float = Field(3600.0, ge=0, description="longest wait between two attempts of an e-mail alert")
 
 
 class DigestSettings(BaseModel):

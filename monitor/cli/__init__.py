@@ -180,6 +180,9 @@ def root(
                         stream=sys.stderr, force=True)
     for noisy in ("alembic", "apscheduler"):  # their INFO lines repeat every job run
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
+    # slack-sdk logs an ERROR for every failed request; the dispatcher says what each failure means
+    # (one WARNING per attempt, one ERROR per outage or dead alert), so its own lines are debug only
+    logging.getLogger("slack_sdk").setLevel(logging.DEBUG if debug else logging.CRITICAL)
     ctx.obj = AppContext(settings=settings, debug=debug)
 
 

@@ -4,18 +4,27 @@ A row goes pending → sending (claimed with a lease, one row at a time) → sen
 ``ts``, each step its own short transaction. Just before the post the row is flagged *unsure*;
 an attempt that might repeat an earlier post (that one timed out after the request went out, got
 a 5xx, or its dispatcher died and the lease ran out) first searches the channel's history for
-the alert's dedup key in message metadata, and marks the row sent if it is there. Failures go
-back to pending with exponential backoff and jitter (or Slack's Retry-After); after
-``slack.max_attempts`` the row is dead and an error line is logged for the operator.
+the alert's dedup key in message metadata, and marks the row sent if it is there.
 
-E-mail rows (channel "email", one per address) follow the same rules: the same lease, backoff
-and ``slack.max_attempts`` (those settings govern the whole outbox), one message per row, all
-of a run on one SMTP connection. A mailbox cannot be searched, so an attempt after an ambiguous
-failure (the connection broke or timed out once the message was under way) sends again with the
-same Message-ID, derived from the dedup key, for the reader's client to fold; the row stays
-unsure until it is sent. A refusal (4xx or 5xx, RCPT included) is a failed attempt like any
-other. When the server cannot be reached or the connection breaks, that run's other e-mail
-alerts wait for the next call rather than each burning an attempt.
+A failure is one of three kinds (monitor/notify/delivery.py), and only its kind decides what
+happens to the row:
+
+- **transient** (Slack down or busy, 5xx, 429, the network; an SMTP 4xx, a refused or dropped
+  connection): back to pending with exponential backoff and jitter (or the Retry-After), capped
+  at ``backoff_max``, for as long as the outage lasts. Such a row is never dead. The first one
+  opens the channel's outage (an ERROR line for the operator, once), the run stops so the other
+  rows do not each wait for a timeout, and the next delivery closes it with one operator notice
+  saying how long it lasted and how many alerts waited (monitor/store/outages.py);
+- **permanent** (a bad token, a missing scope, an unknown channel, a malformed message; an SMTP
+  5xx): dead at once, with an ERROR line saying what to fix and how to retry;
+- **unknown**: back to pending with backoff, dead after ``max_attempts``.
+
+Slack rows follow the ``slack.*`` retry settings, e-mail rows the ``smtp.*`` ones. E-mail rows
+(channel "email", one per address) share the lease, one message per row, all of a run on one SMTP
+connection. A mailbox cannot be searched, so an attempt after an ambiguous failure (the
+connection broke or timed out once the message was under way) sends again with the same
+Message-ID, derived from the dedup key, for the reader's client to fold; the row stays unsure
+until it is sent.
 
 Without Slack settings (or without ``smtp.host``) that channel's rows are not claimed: they wait
 in the outbox, one warning per call counts them, and they go out once configured.
@@ -37,15 +46,15 @@ from email.message import EmailMessage
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.config import Settings, SlackSettings
-from monitor.errors import NotifyError
+from monitor.config import Settings, SlackSettings, SmtpSettings
 from monitor.notify.alert_email import compose_alert, render_alert
-from monitor.notify.email import describe, smtp_connection, smtp_unconfigured
+from monitor.notify.delivery import DeliveryError, Failure
+from monitor.notify.email import describe, smtp_connection, smtp_failure, smtp_unconfigured
 from monitor.notify.links import WebLinks, web_links
 from monitor.notify.render import Message, render
-from monitor.notify.slack import DeliveryError, Found, Sender, open_sender
+from monitor.notify.slack import Found, Sender, open_sender
 from monitor.routing import DEFAULT_DESTINATION, OPERATOR_DESTINATION
-from monitor.store import outbox
+from monitor.store import outages, outbox
 from monitor.store.engine import transaction
 from monitor.store.outbox import Claimed
 from monitor.types import Change
@@ -161,6 +170,21 @@ class _Clock:
         return self.start + timedelta(seconds=time.monotonic() - self.t0)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    """How one channel's rows are retried (``slack.*`` or ``smtp.*``) and leased (``slack.lease``)."""
+
+    max_attempts: int
+    backoff: float
+    backoff_max: float
+    lease: float
+
+    @classmethod
+    def of(cls, settings: SlackSettings | SmtpSettings, lease: float) -> RetryPolicy:
+        return cls(max_attempts=settings.max_attempts, backoff=settings.backoff, backoff_max=settings.backoff_max,
+                   lease=lease)
+
+
 class _LeaseLostError(Exception):
     """Another dispatcher owns the row now: leave it alone."""
 
@@ -180,12 +204,13 @@ class _Run:
 
     channel = "slack"
 
-    def __init__(self, sessions: sessionmaker[Session], settings: SlackSettings, clock: _Clock) -> None:
-        self.sessions, self.settings, self.clock = sessions, settings, clock
-        self.lease = timedelta(seconds=settings.lease)
+    def __init__(self, sessions: sessionmaker[Session], retry: RetryPolicy, clock: _Clock) -> None:
+        self.sessions, self.retry, self.clock = sessions, retry, clock
+        self.lease = timedelta(seconds=retry.lease)
         self.owner = owner_id()
         self.counts = {"sent": 0, "found": 0, "failed": 0, "dead": 0, "lost": 0}
-        self.stopped = False  # the channel as a whole failed: the other rows wait for the next call
+        self.stopped = False  # the channel as a whole failed (an outage): the other rows wait for the next call
+        self.delivered = False  # a delivery in this run has already closed any open outage
 
     def run(self, limit: int, skip: tuple[str, ...] = ()) -> DispatchReport:
         tried: list[int] = []  # one attempt per alert and run, however short the backoff
@@ -215,6 +240,13 @@ class _Run:
             return self._failed(alert, DeliveryError(f"internal error: {exc!r}", unsure=True))
         with transaction(self.sessions) as session:
             marked = outbox.mark_sent(session, alert, owner=self.owner, ts=done.ts, now=self.clock())
+            closing = marked and not self.delivered
+            ended = outages.note_delivery(session, self.channel, now=self.clock()) if closing else None
+        self.delivered = self.delivered or marked
+        if ended is not None:
+            log.warning("%s deliveries work again after %s (%d failed attempts): %s, they go out now",
+                        outages.CHANNEL_NAMES[self.channel], outages.span(self.clock() - ended.started_at),
+                        ended.failures, outages.alerts_wait(ended.waiting, "waited"))
         if not marked:
             log.warning("alert %d: sent (%s) but the lease was lost meanwhile", alert.id, done.note)
             return "lost"
@@ -233,20 +265,31 @@ class _Run:
                 raise _LeaseLostError
 
     def _failed(self, alert: Claimed, exc: DeliveryError) -> str:
-        if exc.permanent or alert.attempts >= self.settings.max_attempts:
+        if exc.failure is Failure.PERMANENT or (exc.failure is Failure.UNKNOWN
+                                                 and alert.attempts >= self.retry.max_attempts):
             with transaction(self.sessions) as session:
                 outbox.mark_dead(session, alert, owner=self.owner, error=str(exc), unsure=exc.unsure)
-            log.error("OPERATOR: alert %d to %s is dead (attempt %d of %d): %s; fix it, then run "
-                      "'regionwatch alerts retry %d'", alert.id, alert.destination, alert.attempts,
-                      self.settings.max_attempts, exc, alert.id)
+            why = ("resending cannot help" if exc.failure is Failure.PERMANENT
+                   else f"attempt {alert.attempts} of {self.retry.max_attempts}")
+            log.error("OPERATOR: alert %d to %s is dead (%s): %s; fix it, then run 'regionwatch alerts retry %d'",
+                      alert.id, alert.destination, why, exc, alert.id)
             return "dead"
-        delay = backoff(alert.attempts, base=self.settings.backoff, cap=self.settings.backoff_max)
+        delay = backoff(alert.attempts, base=self.retry.backoff, cap=self.retry.backoff_max)
         delay = max(delay, exc.retry_after or 0.0)
         with transaction(self.sessions) as session:
             outbox.mark_failed(session, alert, owner=self.owner, error=str(exc), unsure=exc.unsure,
                                next_attempt_at=self.clock() + timedelta(seconds=delay))
-        log.warning("alert %d to %s failed (attempt %d of %d), next in %.0fs: %s", alert.id, alert.destination,
-                    alert.attempts, self.settings.max_attempts, delay, exc)
+            began = (outages.note_failure(session, self.channel, now=self.clock(), error=str(exc))
+                     if exc.failure is Failure.TRANSIENT and self.stopped else None)
+        if began is not None:
+            log.error("OPERATOR: %s deliveries are failing: %s; %s. None is dropped: each is retried, "
+                      "at most %s apart, until it goes through, and you will hear when it does",
+                      outages.CHANNEL_NAMES[self.channel], exc, outages.alerts_wait(began.waiting),
+                      outages.span(timedelta(seconds=self.retry.backoff_max)))
+        attempts = (f"attempt {alert.attempts}" if exc.failure is Failure.TRANSIENT
+                    else f"attempt {alert.attempts} of {self.retry.max_attempts}")
+        log.warning("alert %d to %s failed (%s, %s), next in %.0fs: %s", alert.id, alert.destination,
+                    exc.failure.value, attempts, delay, exc)
         return "failed"
 
     def _change(self, alert: Claimed) -> tuple[Change | None, datetime | None]:
@@ -260,10 +303,18 @@ class _SlackRun(_Run):
 
     def __init__(self, sessions: sessionmaker[Session], settings: SlackSettings, clock: _Clock,
                  sender: Sender, links: WebLinks | None = None) -> None:
-        super().__init__(sessions, settings, clock)
-        self.sender, self.links = sender, links
+        super().__init__(sessions, RetryPolicy.of(settings, settings.lease), clock)
+        self.settings, self.sender, self.links = settings, sender, links
 
     def attempt(self, alert: Claimed) -> _Done:
+        try:
+            return self._post(alert)
+        except DeliveryError as exc:
+            # Slack is down or busy (or the network is): the other rows wait for the next call
+            self.stopped = exc.failure is Failure.TRANSIENT
+            raise
+
+    def _post(self, alert: Claimed) -> _Done:
         channel = resolve_channel(alert.destination, self.settings) or alert.destination
         change, detected_at = self._change(alert)
         message = render(change, dedup_key=alert.dedup_key, detected_at=detected_at,
@@ -284,7 +335,7 @@ class _SlackRun(_Run):
             for reply in message.replies[done:]:
                 self.sender.post(channel, reply, thread_ts=ts)
         except DeliveryError as exc:  # the message is out: the next attempt finds it and adds the rest
-            raise DeliveryError(f"thread reply: {exc}", unsure=True, retry_after=exc.retry_after) from exc
+            raise exc.again("thread reply: ", unsure=True) from exc
 
     def _find(self, alert: Claimed, channel: str) -> Found | None:
         if not self.sender.can_search:
@@ -293,8 +344,7 @@ class _SlackRun(_Run):
         try:
             return self.sender.find(channel, alert.dedup_key, oldest=alert.created_at - CLOCK_SKEW)
         except DeliveryError as exc:  # not knowing is no licence to post twice: keep the row unsure
-            raise DeliveryError(f"checking for an earlier post: {exc}", unsure=True,
-                                retry_after=exc.retry_after) from exc
+            raise exc.again("checking for an earlier post: ", unsure=True) from exc
 
 
 class _EmailRun(_Run):
@@ -303,7 +353,7 @@ class _EmailRun(_Run):
     channel = "email"
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: _Clock) -> None:
-        super().__init__(sessions, settings.slack, clock)
+        super().__init__(sessions, RetryPolicy.of(settings.smtp, settings.slack.lease), clock)
         self.smtp = settings.smtp
         self.connections = ExitStack()
         self.client: smtplib.SMTP | None = None
@@ -323,7 +373,7 @@ class _EmailRun(_Run):
             self._send(client, message, alert.destination)
         except DeliveryError as exc:  # a mailbox cannot be searched: once unsure, unsure until sent
             if alert.unsure and not exc.unsure:
-                raise DeliveryError(str(exc), unsure=True) from exc
+                raise exc.again("", unsure=True) from exc
             raise
         return _Done(to=alert.destination, note=f"Message-ID {message['Message-ID']}")
 
@@ -338,9 +388,9 @@ class _EmailRun(_Run):
         if self.client is None:
             try:
                 self.client = self.connections.enter_context(smtp_connection(self.smtp))
-            except NotifyError as exc:  # nothing was sent; nor can the other rows be
+            except DeliveryError:  # nothing was sent; nor can the other rows be
                 self.stopped = True
-                raise DeliveryError(str(exc)) from exc
+                raise
         return self.client
 
     def _send(self, client: smtplib.SMTP, message: EmailMessage, address: str) -> None:
@@ -349,10 +399,11 @@ class _EmailRun(_Run):
             client.send_message(message, to_addrs=[address])
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:  # a refusal: not sent
             self.stopped = client.sock is None  # a 421 closes the connection
-            raise DeliveryError(f"{where}: {describe(exc, self.smtp)}") from exc
+            raise DeliveryError(f"{where}: {describe(exc, self.smtp)}", failure=smtp_failure(exc)) from exc
         except OSError as exc:  # the connection broke or timed out mid-message: it may have been accepted
             self.stopped = True
-            raise DeliveryError(f"{where}: {describe(exc, self.smtp)}", unsure=True) from exc
+            raise DeliveryError(f"{where}: {describe(exc, self.smtp)}", unsure=True,
+                                failure=Failure.TRANSIENT) from exc
 
 
 _WAITING_REPEAT = 600.0  # seconds before the same waiting alerts are listed in the log again

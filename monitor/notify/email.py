@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import Settings, SmtpSettings
 from monitor.errors import NotifyError
+from monitor.notify.delivery import DeliveryError, Failure
 from monitor.notify.digest import (
     Period,
     RenderedDigest,
@@ -175,13 +176,13 @@ def smtp_connection(smtp: SmtpSettings) -> Iterator[smtplib.SMTP]:
     try:
         client = _connect(smtp, smtp.host)
     except OSError as exc:  # smtplib.SMTPException and ssl.SSLError are OSErrors
-        raise NotifyError(f"{where}: {describe(exc, smtp)}") from None
-    except NotifyError as exc:
-        raise NotifyError(f"{where}: {exc}") from None
+        raise DeliveryError(f"{where}: {describe(exc, smtp)}", failure=smtp_failure(exc)) from None
+    except NotifyError as exc:  # a setting refuses to send (no STARTTLS, a password in clear)
+        raise DeliveryError(f"{where}: {exc}", failure=Failure.PERMANENT) from None
     try:
         yield client
     except OSError as exc:
-        raise NotifyError(f"{where}: {describe(exc, smtp)}") from None
+        raise DeliveryError(f"{where}: {describe(exc, smtp)}", failure=smtp_failure(exc)) from None
     finally:
         _close(client)
 
@@ -215,6 +216,22 @@ def _close(client: smtplib.SMTP) -> None:
         client.quit()
     except OSError:
         client.close()
+
+
+def smtp_failure(exc: OSError) -> Failure:
+    """What an SMTP failure says about trying again.
+
+    A 5xx answer (a refused mailbox, login or message), an untrusted certificate: permanent.
+    A 4xx answer, a refused connection, a timeout, a dropped line: transient.
+    """
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return Failure.PERMANENT
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return Failure.PERMANENT if codes and all(code >= 500 for code in codes) else Failure.TRANSIENT
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return Failure.PERMANENT if exc.smtp_code >= 500 else Failure.TRANSIENT
+    return Failure.TRANSIENT
 
 
 def describe(exc: OSError, smtp: SmtpSettings) -> str:

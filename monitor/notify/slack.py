@@ -1,9 +1,8 @@
 """Sending to Slack: the Web API with a bot token, or an incoming webhook (the simple mode).
 
-    NotifyError
-     └── DeliveryError    one request failed: ``unsure`` when it may have been posted anyway
-                          (timeout or 5xx after the request went out), ``retry_after`` when
-                          Slack asked us to wait, ``permanent`` when resending cannot help
+A failed request raises ``DeliveryError`` (monitor/notify/delivery.py): unsure when a timeout
+or a 5xx came after the request went out; transient for 5xx, 429 and the network; permanent
+for a malformed message and for the workspace's set-up (token, scopes, channel).
 
 slack-sdk's retry handlers are set explicitly: connection failures before the request left
 (``URLError``), 429 with ``Retry-After`` when the wait is short, and 5xx, except that a 500 on a
@@ -45,7 +44,7 @@ from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
 from monitor.config import SlackSettings
-from monitor.errors import NotifyError
+from monitor.notify.delivery import DeliveryError, Failure
 from monitor.notify.render import EVENT_TYPE, Message
 
 log = logging.getLogger(__name__)
@@ -58,19 +57,18 @@ PERMANENT = frozenset({
     "invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large", "invalid_arguments",
     "invalid_payload", "invalid_form_data",
 })  # fmt: skip
+#: Errors of the workspace's set-up, whatever the method: every alert would fail the same way until
+#: a person fixes the token, the bot's scopes or the channel (webhooks answer some of these too).
+SETUP = frozenset({
+    "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "no_permission",
+    "missing_scope", "channel_not_found", "not_in_channel", "is_archived", "channel_is_archived",
+    "restricted_action", "team_access_not_granted", "no_service", "invalid_token", "team_disabled",
+    "ekm_access_denied", "org_login_required",
+})  # fmt: skip
+#: Error codes Slack gives when it is itself in trouble: the same as a 5xx.
+BUSY = frozenset({"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"})
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{8,}$")
 _TRANSPORT = (OSError, HTTPException, SlackClientError)  # OSError covers URLError and timeouts
-
-
-class DeliveryError(NotifyError):
-    """One Slack request failed; says whether it may have posted and when to try again."""
-
-    def __init__(self, message: str, *, unsure: bool = False, retry_after: float | None = None,
-                 permanent: bool = False) -> None:
-        super().__init__(message)
-        self.unsure = unsure
-        self.retry_after = retry_after
-        self.permanent = permanent
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +228,7 @@ class WebApiSender:
             cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
             if cursor is None and name not in self.ids:
                 raise DeliveryError(f"cannot find channel {channel} to check for an earlier post "
-                                    "(invite the bot; it needs channels:read)")
+                                    "(invite the bot; it needs channels:read)", failure=Failure.PERMANENT)
         return self.ids[name]
 
     def _call(self, method: str, call: Callable[..., SlackResponse], **arguments: Any) -> dict[str, Any]:
@@ -291,19 +289,26 @@ def _api_failure(method: str, exc: SlackApiError, *, posting: bool) -> DeliveryE
 
 
 def _failure(method: str, status: int, error: str, retry_after: float | None, *, posting: bool) -> DeliveryError:
-    if status == 429:
+    if status == 429 or error == "ratelimited":
         wait = f" (retry after {retry_after:g}s)" if retry_after is not None else ""
-        return DeliveryError(f"{method}: rate limited{wait}", retry_after=retry_after)
-    if status >= 500:
-        return DeliveryError(f"{method}: Slack answered {status} ({error})", unsure=posting)
-    return DeliveryError(f"{method}: {error}", permanent=posting and error in PERMANENT)
+        return DeliveryError(f"{method}: rate limited{wait}", retry_after=retry_after, failure=Failure.TRANSIENT)
+    if status >= 500 or error in BUSY:
+        return DeliveryError(f"{method}: Slack answered {status} ({error})", unsure=posting,
+                             failure=Failure.TRANSIENT)
+    if error in SETUP:
+        return DeliveryError(f"{method}: {error} ({_SETUP_HINT})", failure=Failure.PERMANENT)
+    permanent = posting and error in PERMANENT
+    return DeliveryError(f"{method}: {error}", failure=Failure.PERMANENT if permanent else Failure.UNKNOWN)
+
+
+_SETUP_HINT = "check slack.token, the bot's scopes and that it is in the channel"
 
 
 def _transport_failure(method: str, exc: Exception) -> DeliveryError:
     if isinstance(exc, URLError):  # urllib wraps the errors raised before the request was sent
-        return DeliveryError(f"{method}: cannot reach Slack: {exc.reason}")
+        return DeliveryError(f"{method}: cannot reach Slack: {exc.reason}", failure=Failure.TRANSIENT)
     kind = "timed out" if isinstance(exc, TimeoutError) else f"failed ({type(exc).__name__}: {exc})"
-    return DeliveryError(f"{method}: {kind} after the request went out", unsure=True)
+    return DeliveryError(f"{method}: {kind} after the request went out", unsure=True, failure=Failure.TRANSIENT)
 
 
 def _retry_after(headers: Any) -> float | None:

@@ -262,6 +262,25 @@ class AlertRow(Base):
     sent_at: Mapped[datetime | None]
 
 
+class OutageRow(Base):
+    """A delivery channel failing for transient reasons: opened by the first such failure, closed
+    by the next delivery, so the operator hears once per outage."""
+
+    __tablename__ = "outages"
+    __table_args__ = (
+        Index("uq_outages_open", "channel", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))  # slack | email
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(Integer, default=1)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    reported_at: Mapped[datetime | None]  # when the operator was told; a blip is never reported
+
+
 class DigestRow(Base):
     """One weekly digest period, so a restart never sends a week twice."""
 

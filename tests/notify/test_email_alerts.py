@@ -127,17 +127,17 @@ def test_without_smtp_alerts_wait_then_go(sessions: sessionmaker[Session], caplo
     assert len({m["Message-ID"] for m in server.messages}) == 2
 
 
-def test_a_refused_mailbox_backs_off_then_dies_and_holds_up_no_one(sqlite_sessions: sessionmaker[Session],
-                                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_a_refused_mailbox_is_dead_at_once_and_holds_up_no_one(sqlite_sessions: sessionmaker[Session],
+                                                                caplog: pytest.LogCaptureFixture) -> None:
     routes = parse_catalog(CATALOG_TOML + f'[[route]]\nemail = ["{GONE}", "{TEAM}"]\n', origin="test").routes
     add(sqlite_sessions, change(1), routes=routes)
     with smtp_server(refuse={GONE}) as server, caplog.at_level(logging.WARNING, logger="monitor.notify.dispatch"):
-        first = dispatch(sqlite_sessions, server.port, max_attempts=2)
-        second = dispatch(sqlite_sessions, server.port, minutes=5, max_attempts=2)
-    assert (first.sent, first.failed, second.dead) == (1, 1, 1)
+        first = dispatch(sqlite_sessions, server.port)  # a 550 is permanent: resending cannot help
+        second = dispatch(sqlite_sessions, server.port, minutes=5)
+    assert (first.sent, first.dead, second.sent, second.failed) == (1, 1, 0, 0)
     assert [m["To"] for m in server.messages] == [TEAM]
     gone, team = rows(sqlite_sessions, channel="email")
-    assert (gone.destination, gone.status, gone.attempts) == (GONE, "dead", 2)
+    assert (gone.destination, gone.status, gone.attempts) == (GONE, "dead", 1)
     assert "550" in (gone.last_error or "") and team.status == "sent"
     assert any(r.levelno == logging.ERROR and f"OPERATOR: alert {gone.id}" in r.message for r in caplog.records)
 
