@@ -6,9 +6,12 @@ documented in README.md (a test keeps the two in step).
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -29,8 +32,40 @@ DEFAULT_USER_AGENT = "Regionwatch/0.1 (+https://github.com/regionwatch/regionwat
 def _split_list(value: Any) -> Any:
     """Accept "a, b" as well as a list for list settings given in the environment."""
     if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
+        return [part.strip() for part in value.split(",")] if value.strip() else []
     return value
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_SIMPLE_CRON = re.compile(r"^\s*(mon|tue|wed|thu|fri|sat|sun|daily)\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
+
+
+def check_zone(name: str) -> str:
+    """An IANA time zone name, or ValueError."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not a known IANA time zone (e.g. UTC, Europe/Berlin, Asia/Jakarta)") from None
+    return name
+
+
+def check_cron(text: str) -> str:
+    """"mon 08:00", "daily 07:30" or a five-field crontab line, or ValueError.
+
+    Parsed by APScheduler's own CronTrigger, the one the daemon schedules the digest with.
+    """
+    from apscheduler.triggers.cron import CronTrigger
+
+    simple = _SIMPLE_CRON.match(text)
+    try:
+        if simple:
+            day, hour, minute = simple.group(1).lower(), int(simple.group(2)), int(simple.group(3))
+            CronTrigger(day_of_week=None if day == "daily" else day, hour=hour, minute=minute)
+        else:
+            CronTrigger.from_crontab(text)
+    except ValueError as exc:
+        raise ValueError(f"{text!r}: {exc} (use e.g. 'mon 08:00', 'daily 07:30' or '0 8 * * mon')") from None
+    return text
 
 
 class FetchSettings(BaseModel):
@@ -126,6 +161,22 @@ class DigestSettings(BaseModel):
 
     _split = field_validator("recipients", mode="before")(_split_list)
 
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            _, mail = parseaddr(address)
+            if not address.strip():
+                raise ValueError("an empty recipient (a stray comma?)")
+            if "@" not in mail or " " in mail or mail.startswith("@") or mail.endswith("@"):
+                raise ValueError(f"{address!r} is not an e-mail address")
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return check_cron(value)
+
 
 class WebSettings(BaseModel):
     """The read-only web view (regionwatch serve)."""
@@ -168,6 +219,18 @@ class Settings(BaseSettings):
     detect: DetectSettings = Field(default_factory=DetectSettings)
     web: WebSettings = Field(default_factory=WebSettings)
 
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return check_zone(value)
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a log level (one of {', '.join(LOG_LEVELS)})")
+        return value.upper()
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -178,6 +241,26 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+class _Isolated(Settings):
+    """Settings from the values given and the defaults only: no environment, no file."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def isolated_settings(**values: Any) -> Settings:
+    """Settings that no REGIONWATCH_* variable and no regionwatch.toml can change (the demo's)."""
+    return _Isolated(**values)
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
@@ -199,6 +282,6 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
 def _describe(exc: ValidationError, toml: Path | None) -> str:
     where = str(toml) if toml else "settings"
     problems = [
-        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg'].removeprefix('Value error, ')}" for err in exc.errors()
     ]
     return f"{where}: " + "; ".join(problems)

@@ -172,9 +172,10 @@ def root(
 ) -> None:
     """Regionwatch: availability pages, newsrooms and regulators, watched for you."""
     from monitor.cli.context import AppContext
-    from monitor.config import load_settings
+    from monitor.config import isolated_settings, load_settings
 
-    settings = load_settings(config)
+    # the demo states all its settings: a bad REGIONWATCH_* variable or file cannot stop it
+    settings = isolated_settings() if ctx.invoked_subcommand == "demo" else load_settings(config)
     level = logging.DEBUG if debug else getattr(logging, settings.log_level.upper(), logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr, force=True)

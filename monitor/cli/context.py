@@ -26,9 +26,11 @@ class AppContext:
 
     @cached_property
     def engine(self) -> Engine:
+        """The database's engine; a SQLite file that does not exist is an error, never created here
+        (``regionwatch init`` and ``db upgrade`` create it)."""
         from monitor.store.engine import make_engine
 
-        return make_engine(self.settings.database_url)
+        return make_engine(self.settings.database_url, create=False)
 
     def sessions(self) -> sessionmaker[Session]:
         """A session factory on a database known to be at head."""

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from monitor.cli.context import AppContext
-from monitor.errors import StoreError
-from monitor.store.engine import database_url, make_engine
+from monitor.store.engine import make_engine
 from monitor.store.migrate import require_head
 
 log = logging.getLogger(__name__)
@@ -42,11 +40,7 @@ def serve(
 
 def _check_database(raw: str) -> None:
     """The database must exist and be at head: the web view never creates or migrates it."""
-    url = database_url(raw)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
-            and not Path(url.database).is_file():
-        raise StoreError(f"database {url.database} does not exist: run 'regionwatch db upgrade' first")
-    engine = make_engine(raw, read_only=True)
+    engine = make_engine(raw, read_only=True, create=False)
     try:
         require_head(engine, raw)
     finally:

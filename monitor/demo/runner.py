@@ -32,6 +32,7 @@ from monitor.config import (
     SlackSettings,
     SmtpSettings,
     WebSettings,
+    isolated_settings,
 )
 from monitor.cycle import check
 from monitor.demo import timeline
@@ -67,8 +68,8 @@ class DemoResult:
 
 
 def demo_settings(database_url: str, slack_api_url: str) -> Settings:
-    """Everything the demo needs, stated here (init values outrank the environment, no file is read)."""
-    return Settings(
+    """Everything the demo needs, stated here: no REGIONWATCH_* variable and no file is read."""
+    return isolated_settings(
         database_url=database_url, sources=None, timezone="UTC", log_level="WARNING",
         fetch=FetchSettings(delay=0, per_domain=8, concurrency=16, timeout=10, retries=0, obey_robots=True,
                             allow_private=True, crawl_timeout=120),
@@ -82,13 +83,31 @@ def demo_settings(database_url: str, slack_api_url: str) -> Settings:
     )
 
 
+def _writable(path: Path) -> None:
+    """Check that a file can be written there before the demo runs, leaving nothing behind."""
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise RegionwatchError(f"cannot write {path}: {exc.strerror or exc} (choose another path)") from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
 def run_demo(console: Console, *, out: Path, keep_db: Path | None = None) -> DemoResult:
     """Play the whole timeline; write the digest to ``out``; keep the database at ``keep_db`` if given."""
     if keep_db is not None and keep_db.exists():
         raise RegionwatchError(f"{keep_db} already exists: not overwritten (give --keep-db a new path)")
     for path in (out, keep_db):
-        if path is not None and not path.resolve().parent.is_dir():
-            raise RegionwatchError(f"cannot write {path}: folder {path.resolve().parent} does not exist")
+        if path is None:
+            continue
+        folder = path.resolve().parent
+        if not folder.is_dir():
+            raise RegionwatchError(f"cannot write {path}: folder {folder} does not exist")
+        if path.is_dir():
+            raise RegionwatchError(f"cannot write {path}: it is a folder (give a file name)")
+        _writable(path)
     started = time.monotonic()
     with _database(keep_db) as (url, sessions), SiteServer() as site, \
             LocalSlack(token=TOKEN, show=printer(console)) as slack:

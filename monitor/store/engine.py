@@ -30,10 +30,17 @@ def database_url(raw: str) -> URL:
     return url
 
 
-def make_engine(raw_url: str, *, read_only: bool = False) -> Engine:
-    """One engine per process; SQLite gets its pragmas on every connection."""
+def make_engine(raw_url: str, *, read_only: bool = False, create: bool = True) -> Engine:
+    """One engine per process; SQLite gets its pragmas on every connection.
+
+    With ``create=False`` a SQLite file that does not exist is an error, not a new empty
+    database: commands that only read or check never leave a stray file behind.
+    """
     url = database_url(raw_url)
     if url.get_backend_name() == "sqlite":
+        if not create and url.database and url.database != ":memory:" and not Path(url.database).exists():
+            raise StoreError(f"no database at {url.database}: run 'regionwatch init' (or 'regionwatch db upgrade') "
+                             "first, or set database_url")
         return _sqlite_engine(url, read_only=read_only)
     engine = create_engine(url, pool_pre_ping=True)
     if read_only:
@@ -43,7 +50,12 @@ def make_engine(raw_url: str, *, read_only: bool = False) -> Engine:
 
 def _sqlite_engine(url: URL, *, read_only: bool) -> Engine:
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        parent = Path(url.database).parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the database's directory {parent}: {exc.strerror or exc} "
+                             "(check database_url)") from None
     if read_only and url.database:
         url = url.set(database=f"file:{url.database}?mode=ro", query={"uri": "true"})
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})

@@ -68,5 +68,6 @@ def test_serve_refuses_a_missing_database(tmp_path: Path) -> None:
     result = run_cli("serve", "--port", "0", cwd=tmp_path,
                      env={"REGIONWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'absent.db'}"})
     assert result.returncode == 1
-    assert result.stderr.strip().endswith("absent.db does not exist: run 'regionwatch db upgrade' first")
+    assert result.stderr.strip().endswith("absent.db: run 'regionwatch init' (or 'regionwatch db upgrade') first, "
+                                          "or set database_url")
     assert not (tmp_path / "absent.db").exists()
