@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import typer
 import typer.main
 from typer import _click as click  # the Click that this Typer vendors
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from monitor.errors import CatalogError, RegionwatchError
 
@@ -137,13 +137,23 @@ class LazyGroup(TyperGroup):
             self._listing = False
 
 
+def _clean_metavar(option: TyperOption, ctx: click.Context) -> str | None:
+    """Help's type column as a reader wants it: nothing for a flag (Typer 0.29 prints ``<bool>``
+    beside ``--help``), ``<int>`` rather than ``<int range>`` (the range is printed after it)."""
+    if option.is_bool_flag or option.metavar is not None:
+        return option.metavar
+    return option.display_type(ctx).replace(" range>", ">")
+
+
+TyperOption.display_type_rich = _clean_metavar  # type: ignore[method-assign,assignment]
+
 app = typer.Typer(
     name="regionwatch",
     cls=LazyGroup,
     help="Watch AI and API providers for changes in where their APIs may be used.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
 )
 
 

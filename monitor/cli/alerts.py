@@ -41,7 +41,8 @@ def list_alerts(
     with state.sessions()() as session:
         rows = [alert_dict(a, c) for a, c in outbox.list_alerts(
             session, status=status.value if status else None, limit=limit)]
-    emit(rows, COLUMNS, fmt, title="Alerts")
+    emit(rows, COLUMNS, fmt, title="Alerts",
+         first=("id", "status", "channel", "destination", "attempts", "next_attempt_at", "last_error"))
 
 
 @app.command("dispatch")

@@ -19,31 +19,72 @@ class Format(enum.StrEnum):
 
 
 def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: Format,
-         *, title: str | None = None) -> None:
-    """Write rows to stdout in the chosen format."""
+         *, title: str | None = None, first: Sequence[str] = ()) -> None:
+    """Write rows to stdout in the chosen format (``first``: the columns a narrow terminal keeps first)."""
     if fmt is Format.JSON:
         sys.stdout.write(json.dumps([dict(r) for r in rows], default=_json_default, indent=2) + "\n")
     elif fmt is Format.CSV:
         sys.stdout.write(to_csv(rows, columns))
     else:
-        print_table(rows, columns, title=title)
+        print_table(rows, columns, title=title, first=first)
+
+
+#: A column whose cells run longer than this wraps (folds) on a terminal; shorter ones never wrap.
+WRAP_OVER = 32
+#: The narrowest a wrapping column gets before the table drops columns instead (wider for the
+#: text a command keeps first, such as a change's title).
+MIN_WRAP = 16
+MIN_WRAP_FIRST = 36
 
 
 def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
-                *, title: str | None = None) -> None:
+                *, title: str | None = None, first: Sequence[str] = ()) -> None:
+    """A table on a terminal, plain aligned text when piped.
+
+    On a terminal nothing is ever cut: ids, timestamps, codes and statuses keep their full width
+    and never wrap, long text (titles, URLs, errors) folds onto more lines, and the columns that
+    do not fit the terminal are left out, in order from the right (after the ``first`` ones, which
+    are given room before the others), and named under the table.
+    """
+    from rich import box
     from rich.console import Console  # here, not at the top: JSON and CSV output do without Rich
     from rich.table import Table
 
-    console = Console(soft_wrap=True)
+    console = Console()
     if not console.is_terminal:
         _plain_table(rows, columns)
         return
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(cell_text(row.get(c)) for c in columns))
+    cells = [[_terminal_cell(row.get(c)) for c in columns] for row in rows]
+    natural = [max([len(c)] + [len(line[i]) for line in cells]) for i, c in enumerate(columns)]
+    shown: list[int] = []
+    used = 1
+    order = [columns.index(c) for c in first if c in columns]
+    for i in order + [i for i in range(len(columns)) if i not in order]:
+        least = MIN_WRAP_FIRST if columns[i] in first else MIN_WRAP
+        need = min(natural[i], least) if natural[i] > WRAP_OVER else natural[i]
+        if not shown or used + need + 3 <= console.width:  # padding and a rule per column
+            shown.append(i)
+            used += need + 3
+    hidden = [c for i, c in enumerate(columns) if i not in shown]
+    caption = (f"not shown at this width: {', '.join(hidden)} (a wider terminal, or --format csv|json, shows "
+               "every column)") if hidden else None
+    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, caption_justify="left")
+    shown.sort()
+    for i in shown:
+        wraps = natural[i] > WRAP_OVER
+        least = MIN_WRAP_FIRST if columns[i] in first else MIN_WRAP
+        table.add_column(columns[i], no_wrap=not wraps, overflow="fold",
+                         min_width=min(least, natural[i]) if wraps else natural[i])
+    for line in cells:
+        table.add_row(*(line[i] for i in shown))
     console.print(table)
+
+
+def _terminal_cell(value: Any) -> str:
+    """A cell as a person reads it on a terminal: timestamps to the second in UTC, without the offset."""
+    if isinstance(value, datetime) and value.utcoffset() is not None and not value.utcoffset():
+        return value.strftime("%Y-%m-%d %H:%M:%SZ")
+    return cell_text(value)
 
 
 def _plain_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:

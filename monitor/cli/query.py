@@ -47,4 +47,4 @@ def changes(
                            kind=kind.value if kind else None, provider=provider)
     columns = ["id", "detected_at", "kind", "provider", "product", "removed", "added", "countries",
                "action", "effective_date", "source", "title", "url"]
-    emit(rows, columns, fmt, title="Changes")
+    emit(rows, columns, fmt, title="Changes", first=("id", "detected_at", "kind", "provider", "title"))

@@ -57,4 +57,5 @@ def status(
     rows = source_queries.status(state.sessions(), provider=provider, now=utcnow())
     columns = ["provider", "id", "health", "last_outcome", "last_fetch_at", "consecutive_failures",
                "suspect_reason", "held_change_id", "last_change_id", "last_change_at", "last_change_title"]
-    emit(rows, columns, fmt, title="Source health")
+    emit(rows, columns, fmt, title="Source health",
+         first=("provider", "id", "health", "last_outcome", "last_fetch_at", "last_change_title"))

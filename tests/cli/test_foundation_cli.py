@@ -148,3 +148,19 @@ def test_the_demo_ignores_regionwatch_variables_and_checks_its_output_first(tmp_
     ran = run_cli("demo", "--out", str(tmp_path / "digest.html"), cwd=tmp_path, env=bad)
     assert ran.returncode == 0, ran.stderr
     assert (tmp_path / "digest.html").is_file()
+
+
+def test_help_shows_clean_types_and_completion_works(tmp_path: Path) -> None:
+    from monitor.cli import COMMANDS
+
+    for name in ("alerts list", "changes", "crawl", "demo", "held accept", "serve"):
+        shown = run_cli(*name.split(), "--help", cwd=tmp_path, env={"COLUMNS": "120"})
+        assert shown.returncode == 0, shown.stderr
+        assert "<bool>" not in shown.stdout and " range>" not in shown.stdout, name
+    root = run_cli("--help", cwd=tmp_path, env={"COLUMNS": "120"}).stdout
+    assert "--install-completion" in root and "--show-completion" in root
+    env = {"_REGIONWATCH_COMPLETE": "complete_bash", "COMP_WORDS": "regionwatch al", "COMP_CWORD": "1"}
+    script = Path(sys.executable).parent / "regionwatch"  # the installed entry point: completion keys on its name
+    completed = subprocess.run([str(script)], cwd=tmp_path,
+                               env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=False)
+    assert completed.stdout.split() == [c for c in COMMANDS if c.startswith("al")] == ["alerts"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -77,3 +78,18 @@ def test_reextract_records_no_alerts(tmp_path: Path, env: dict[str, str], replay
     result = run_cli("reextract", "--source", "acme-api", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert "2 snapshots re-read, 0 claims changed; availability unchanged" in result.stdout
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_a_terminal_table_never_cuts_ids_or_timestamps(tmp_path: Path, env: dict[str, str], replayed: None,
+                                                        width: int) -> None:
+    every = json.loads(run_cli("changes", "--format", "json", cwd=tmp_path, env=env).stdout)
+    shown = run_cli("changes", cwd=tmp_path, env={**env, "FORCE_COLOR": "1", "COLUMNS": str(width)})
+    assert shown.returncode == 0, shown.stderr
+    text = re.sub(r"\x1b\[[0-9;]*m", "", shown.stdout)
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= width
+    for change in every:
+        stamp = change["detected_at"][:19].replace("T", " ") + "Z"
+        assert any(line.split()[:3] == [str(change["id"]), *stamp.split()] for line in text.splitlines()), stamp
+    if width < 120:
+        assert "not shown at this width:" in text and "--format csv|json" in text

@@ -53,7 +53,7 @@ def _loaded(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[s
 
 def _eager_app() -> typer.Typer:
     """The root app as it was before lazy loading: every command imported and registered."""
-    eager = typer.Typer(name="regionwatch", help=app.info.help, no_args_is_help=True, add_completion=False)
+    eager = typer.Typer(name="regionwatch", help=app.info.help, no_args_is_help=True, add_completion=True)
     eager.callback()(root)
     for name, lazy in COMMANDS.items():
         module, _, attribute = lazy.target.partition(":")
