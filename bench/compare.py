@@ -13,7 +13,9 @@ interleaved (regionwatch, then urlwatch, per cycle):
 
 regionwatch runs its full cycle as a subprocess, ``regionwatch crawl --all --format json``
 (fetch, extract, set-diff, store, outbox) on a catalog of N page sources with
-``[source.availability] select = "ul.countries li"`` and a fresh SQLite database per round.
+``[source.availability] select = "ul.countries li"`` and a fresh SQLite database per round, at
+10 requests in flight (``fetch.per_domain`` and ``fetch.concurrency`` 10, urlwatch's 10 threads),
+with ``detect.confirm_after = 0s`` so that a changed list is re-read and applied in the same crawl.
 urlwatch 2.29 (installed into bench/.venv-urlwatch) runs ``urlwatch --urls F --config C
 --cache D`` with jobs ``filter: [css: ul.countries, html2text, strip]``, its default
 conditional requests and its 10 worker threads (``MAX_WORKERS`` in urlwatch/worker.py; 2.29
@@ -53,9 +55,15 @@ RESULTS = BENCH / "results"
 UW_VENV = BENCH / ".venv-urlwatch"
 UW_SPEC = ["urlwatch==2.29", "cssselect", "html2text"]
 RW_BIN = ROOT / ".venv" / "bin" / "regionwatch"
-#: Politeness for the benchmark, stated in the report: one loopback "domain", no delay.
-RW_FETCH = {"DELAY": "0", "PER_DOMAIN": "32", "CONCURRENCY": "32", "OBEY_ROBOTS": "true",
+#: Politeness for the benchmark, stated in the report: one loopback "domain", no delay, and the
+#: same concurrency as urlwatch's 10 worker threads (10 requests in flight, never more).
+CONCURRENCY = 10
+RW_FETCH = {"DELAY": "0", "PER_DOMAIN": str(CONCURRENCY), "CONCURRENCY": str(CONCURRENCY), "OBEY_ROBOTS": "true",
             "RETRIES": "1", "TIMEOUT": "30", "CRAWL_TIMEOUT": "3600", "ALLOW_PRIVATE": "true"}
+#: A changed list is applied only after a confirming re-read (detect.confirm_after, 10 minutes by
+#: default, so a real crawl would end with the change held). With 0s the crawl re-reads every changed
+#: page at once and applies it: the changed cycle does all of its work, as urlwatch's reports it.
+RW_DETECT = {"CONFIRM_AFTER": "0s"}
 UL = re.compile(r'(<ul class="countries">\n)(.*?)(</ul>)', re.S)
 CYCLES = ("cold", "unchanged", "changed")
 
@@ -182,7 +190,8 @@ class Regionwatch:
             f'provider = "bench"\nproduct = "p{i:05d}"\nevery = "1h"\n'
             f'[source.availability]\nselect = "ul.countries li"\n\n' for i in range(count)))
         self.env = {**os.environ, "REGIONWATCH_SOURCES": str(self.catalog), "REGIONWATCH_LOG_LEVEL": "WARNING",
-                    **{f"REGIONWATCH_FETCH__{k}": v for k, v in RW_FETCH.items()}}
+                    **{f"REGIONWATCH_FETCH__{k}": v for k, v in RW_FETCH.items()},
+                    **{f"REGIONWATCH_DETECT__{k}": v for k, v in RW_DETECT.items()}}
 
     def reset(self, round_no: int) -> None:
         db = self.work / f"rw-{round_no}.db"
@@ -297,7 +306,8 @@ def main() -> None:
     log: list[Run] = []
     for count in args.pages or [1000]:
         bench(count, args.rounds, exe, log)
-    settings = ", ".join(f"REGIONWATCH_FETCH__{k}={v}" for k, v in RW_FETCH.items())
+    settings = ", ".join([*(f"REGIONWATCH_FETCH__{k}={v}" for k, v in RW_FETCH.items()),
+                          *(f"REGIONWATCH_DETECT__{k}={v}" for k, v in RW_DETECT.items())])
     report = (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; nproc {os.cpu_count()}; Python "
               f"{sys.version.split()[0]}; {args.rounds} interleaved rounds\n"
               f"regionwatch: {settings}\nurlwatch 2.29: 10 worker threads (fixed), conditional requests\n"

@@ -6,9 +6,11 @@ import os
 import socket
 import subprocess
 import sys
+import tarfile
 import time
 import tomllib
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -30,13 +32,35 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _wheel(source: Path, dist: Path) -> Path:
+    """``pip wheel`` of a source tree or sdist, with the dev extras' setuptools (no index needed)."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(dist), str(source)], check=True, capture_output=True, timeout=300)
+    (wheel,) = dist.glob("regionwatch-*.whl")
+    return wheel
+
+
+@pytest.mark.slow
+def test_the_sdist_builds_the_same_wheel(tmp_path: Path) -> None:
+    built = subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir",
+                            str(tmp_path / "sdist"), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr[-2000:]
+    (sdist,) = (tmp_path / "sdist").glob("regionwatch-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {n.split("/", 1)[1] for n in archive.getnames() if "/" in n}
+    assert {"LICENSE", "README.md", "alembic.ini", "migrations/env.py", "monitor/sources/default.toml"} <= names
+    from_sdist, from_tree = _wheel(sdist, tmp_path / "a"), _wheel(ROOT, tmp_path / "b")
+    with zipfile.ZipFile(from_sdist) as a, zipfile.ZipFile(from_tree) as b:
+        assert a.namelist() == b.namelist()
+        record = next(n for n in a.namelist() if n.endswith(".dist-info/RECORD"))
+        assert a.read(record) == b.read(record), "the same files with the same hashes"
+
+
 @pytest.mark.slow
 def test_the_wheel_runs_from_an_empty_directory(tmp_path: Path) -> None:
     dist, venv, work = tmp_path / "dist", tmp_path / "venv", tmp_path / "empty"
     work.mkdir()
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
-                   check=True, capture_output=True, timeout=300)
-    (wheel,) = dist.glob("regionwatch-*.whl")
+    wheel = _wheel(ROOT, dist)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     installed = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], capture_output=True,
                                text=True, timeout=600)
