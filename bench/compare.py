@@ -274,6 +274,49 @@ def bench(count: int, rounds: int, exe: Path, log: list[Run]) -> None:
             server.join()
 
 
+def fixed_cost(exe: Path, repeats: int = 5) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU seconds of each tool's run on ONE page, cold: start-up, imports, one fetch.
+
+    What a cycle costs before its first page: subtracted from a cycle's CPU it leaves the per-check
+    part (Scrapy's per-request work for regionwatch, requests + lxml for urlwatch).
+    """
+    result: dict[str, tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="regionwatch-fixed-") as tmp:
+        work = Path(tmp)
+        (work / "pages").mkdir()
+        Pages(work / "pages", 1).write()
+        receive, send = multiprocessing.Pipe(duplex=False)
+        server = multiprocessing.Process(target=serve, args=(str(work / "pages"), send), daemon=True)
+        server.start()
+        port = receive.recv()
+        try:
+            for tool in (Regionwatch(work, port, 1), Urlwatch(work, port, 1, exe)):
+                runs = []
+                for r in range(repeats):
+                    tool.reset(100 + r)
+                    wall, cpu, _, _ = tool.run(work / f"{tool.name}-fixed.out")
+                    runs.append((wall, cpu))
+                result[tool.name] = (statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs))
+        finally:
+            server.terminate()
+            server.join()
+    return result
+
+
+def where_time_goes(log: list[Run], fixed: dict[str, tuple[float, float]]) -> str:
+    """The fixed cost of a run, and the CPU per 1,000 checks once it is taken out."""
+    lines = ["| tool | one page, cold: wall s | CPU s | N | cycle | CPU s / 1,000 checks without the fixed cost |",
+             "|---|---:|---:|---:|---|---:|"]
+    for tool, (wall, cpu) in fixed.items():
+        for count in sorted({r.pages for r in log}):
+            for cycle in CYCLES:
+                rs = [r for r in log if r.tool == tool and r.pages == count and r.cycle == cycle]
+                if rs:
+                    marginal = statistics.median(max(0.0, r.cpu - cpu) / count * 1000 for r in rs)
+                    lines.append(f"| {tool} | {wall:.2f} | {cpu:.2f} | {count:,} | {cycle} | {marginal:.2f} |")
+    return "\n".join(lines)
+
+
 def table(log: list[Run]) -> str:
     lines = ["| N | cycle | tool | wall s (median) | checks/s (median) | CPU s / 1,000 checks | peak RSS MB "
              "| uw/rw time min | median | max |",
@@ -304,6 +347,7 @@ def main() -> None:
     exe = ensure_urlwatch()
     compile_regionwatch()
     log: list[Run] = []
+    fixed = fixed_cost(exe)
     for count in args.pages or [1000]:
         bench(count, args.rounds, exe, log)
     settings = ", ".join([*(f"REGIONWATCH_FETCH__{k}={v}" for k, v in RW_FETCH.items()),
@@ -312,7 +356,8 @@ def main() -> None:
               f"{sys.version.split()[0]}; {args.rounds} interleaved rounds\n"
               f"regionwatch: {settings}\nurlwatch 2.29: 10 worker threads (fixed), conditional requests\n"
               f"both byte-compiled (regionwatch's modules by compileall, urlwatch's by pip)\n\n"
-              f"{table(log)}\n")
+              f"{table(log)}\n\nWhere the time goes (the fixed cost of a run on one page, then the CPU per "
+              f"1,000 checks without it):\n\n{where_time_goes(log, fixed)}\n")
     print("\n" + report)
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
