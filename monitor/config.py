@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
@@ -200,6 +200,7 @@ class WebSettings(BaseModel):
 class Settings(BaseSettings):
     """Everything Regionwatch can be told."""
 
+    _isolated: ClassVar[bool] = False  # True: the values given and the defaults only
     model_config = SettingsConfigDict(
         env_prefix="REGIONWATCH_",
         env_nested_delimiter="__",
@@ -240,22 +241,15 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if cls._isolated:
+            return (init_settings,)
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
 
 class _Isolated(Settings):
     """Settings from the values given and the defaults only: no environment, no file."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
+    _isolated: ClassVar[bool] = True
 
 
 def isolated_settings(**values: Any) -> Settings:
