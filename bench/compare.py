@@ -15,7 +15,8 @@ regionwatch runs its full cycle as a subprocess, ``regionwatch crawl --all --for
 (fetch, extract, set-diff, store, outbox) on a catalog of N page sources with
 ``[source.availability] select = "ul.countries li"`` and a fresh SQLite database per round, at
 10 requests in flight (``fetch.per_domain`` and ``fetch.concurrency`` 10, urlwatch's 10 threads),
-with ``detect.confirm_after = 0s`` so that a changed list is re-read and applied in the same crawl.
+with ``detect.confirm_after`` as shipped (10m: the changed cycle ends with every change held for its
+confirming re-read) or, with ``--confirm-after 0s``, re-read and applied in the same crawl.
 urlwatch 2.29 (installed into bench/.venv-urlwatch) runs ``urlwatch --urls F --config C
 --cache D`` with jobs ``filter: [css: ul.countries, html2text, strip]``, its default
 conditional requests and its 10 worker threads (``MAX_WORKERS`` in urlwatch/worker.py; 2.29
@@ -61,9 +62,10 @@ CONCURRENCY = 10
 RW_FETCH = {"DELAY": "0", "PER_DOMAIN": str(CONCURRENCY), "CONCURRENCY": str(CONCURRENCY), "OBEY_ROBOTS": "true",
             "RETRIES": "1", "TIMEOUT": "30", "CRAWL_TIMEOUT": "3600", "ALLOW_PRIVATE": "true"}
 #: A changed list is applied only after a confirming re-read (detect.confirm_after, 10 minutes by
-#: default, so a real crawl would end with the change held). With 0s the crawl re-reads every changed
-#: page at once and applies it: the changed cycle does all of its work, as urlwatch's reports it.
-RW_DETECT = {"CONFIRM_AFTER": "0s"}
+#: default, so the crawl ends with the change held and the daemon re-reads it later). With
+#: ``--confirm-after 0s`` the crawl re-reads every changed page at once and applies it: the changed
+#: cycle then does all of its work, re-read included, as urlwatch's run reports its changes.
+RW_DETECT = {"CONFIRM_AFTER": "10m"}
 UL = re.compile(r'(<ul class="countries">\n)(.*?)(</ul>)', re.S)
 CYCLES = ("cold", "unchanged", "changed")
 
@@ -343,7 +345,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, action="append", help="N (repeatable; default 1000)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--confirm-after", default="10m",
+                        help="regionwatch's detect.confirm_after (default 10m, as shipped: a changed cycle "
+                             "ends held; 0s: re-read and applied in the same crawl)")
     args = parser.parse_args()
+    RW_DETECT["CONFIRM_AFTER"] = args.confirm_after
     exe = ensure_urlwatch()
     compile_regionwatch()
     log: list[Run] = []
