@@ -13,7 +13,6 @@ each chunk of finished captures and runs ``detect`` on it, one transaction per c
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -31,6 +30,7 @@ from monitor.fetch.records import CrawlJob, CrawlReport, FetchTarget, SourceRepo
 from monitor.fetch.settings import scrapy_settings
 from monitor.fetch.shard import process_count, shard
 from monitor.fetch.transfer import SUFFIX, CaptureTail
+from monitor.fetch.workdir import crawl_workdir
 from monitor.store.catalog import sync_sources
 from monitor.store.engine import make_engine, session_factory, transaction
 from monitor.store.fetches import SourceState, load_states
@@ -104,8 +104,7 @@ def _fetch_and_record(settings: Settings, due: list[Source], states: dict[str, S
     # A source whose held change waits for a confirming read is fetched without validators:
     # only a body read now can confirm (a 304 never does).
     targets = tuple(_target(s, None if s.id in fresh else states.get(s.id)) for s in due)
-    with tempfile.TemporaryDirectory(prefix="regionwatch-crawl-") as tmp:
-        workdir = Path(tmp)
+    with crawl_workdir() as workdir:
         jobs = _jobs(settings, targets, workdir, now)
         limits = FeedLimits(title=settings.limits.feed_title_chars, summary=settings.limits.feed_summary_chars)
         recorder = _Recorder(workdir, sessions, {s.id: s for s in due}, limits, detect)
