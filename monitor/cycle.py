@@ -25,6 +25,7 @@ from monitor.detect.textdiff import text_diff
 from monitor.fetch.crawl import Detect, run_crawl
 from monitor.fetch.process import Warm
 from monitor.fetch.records import CrawlReport, SourceResult
+from monitor.store.cluster import lock_products
 from monitor.store.decisions import Applied, PageRead, apply_decisions
 from monitor.store.detections import note_failing
 from monitor.store.engine import make_engine, session_factory
@@ -94,6 +95,8 @@ def detect_pages(session: Session, catalog: Catalog, results: Sequence[SourceRes
     pages = [r for r in pages if r.outcome is Outcome.CHANGED or r.source.id in rereads]
     if not pages:
         return Applied()
+    # workers on one PostgreSQL database decide a product one at a time (a no-op on SQLite)
+    lock_products(session, [(r.source.provider, r.source.product) for r in pages])
     known = load_known(session, sources=[r.source for r in pages],
                        snapshot_ids=[i for r in pages for i in (r.snapshot_id, r.previous_snapshot_id) if i])
     reads = []
