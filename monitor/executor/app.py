@@ -27,13 +27,20 @@ def make_app(settings: Settings) -> Celery:
         task_serializer="json", accept_content=["json"], result_serializer="json",
         task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
         task_default_queue=settings.celery.queue, task_ignore_result=True,
-        broker_transport_options={"visibility_timeout": settings.celery.visibility_timeout},
+        broker_transport_options=_transport_options(settings.celery.visibility_timeout),
         broker_connection_retry_on_startup=True, worker_hijack_root_logger=False,
         # a crawl is killed at fetch.crawl_timeout (twice: it may re-fetch for a confirmation)
         task_time_limit=2 * settings.fetch.crawl_timeout + 600,
         worker_cancel_long_running_tasks_on_connection_loss=True,
     )
     return app
+
+
+def _transport_options(visibility: float) -> dict[str, float]:
+    """Redis: how long a taken task stays invisible, and a sweep for lost ones every quarter of that
+    (kombu's default sweep, every ~100 s, would leave a dead worker's task waiting far longer)."""
+    return {"visibility_timeout": visibility, "unacked_restore_interval": max(1.0, min(60.0, visibility / 4)),
+            "unacked_restore_throttle": 1}
 
 
 def worker_app(settings: Settings, worker: Worker) -> Celery:
