@@ -33,7 +33,7 @@ from monitor.fetch.record import record_batch
 from monitor.notify.dispatch import dispatch_due
 from monitor.notify.slack import Sender, open_sender
 from monitor.sources.catalog import load_catalog
-from monitor.store.cluster import domain_locks, fetched_since
+from monitor.store.cluster import domain_locks, fetched_since, stored
 from monitor.store.engine import make_engine, session_factory, transaction
 from monitor.timeutil import utcnow
 from monitor.types import Capture, Catalog, Outcome
@@ -131,7 +131,8 @@ class Worker:
         now = utcnow()
         reason = f"not fetched: the crawl task failed {attempts} time(s): {type(error).__name__}: {error}"[:500]
         with transaction(self.sessions) as session:
-            missing = [i for i in sources if i not in fetched_since(session, list(sources), due_at)]
+            done = fetched_since(session, list(sources), due_at)
+            missing = [i for i in stored(session, list(sources)) if i not in done]
             record_batch(session, [Capture(source_id=i, url=sources[i].url, final_url=sources[i].url,
                                            fetched_at=now, elapsed=0.0, outcome=Outcome.CONNECT, error=reason)
                                    for i in missing], sources)

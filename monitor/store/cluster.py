@@ -80,3 +80,8 @@ def fetched_since(session: Session, source_ids: Collection[str], since: datetime
     rows = session.scalars(select(SourceRow.id).where(SourceRow.id.in_(list(source_ids)),
                                                       SourceRow.last_fetch_at >= since))
     return set(rows)
+
+
+def stored(session: Session, source_ids: Collection[str]) -> set[str]:
+    """The sources among ``source_ids`` that have a row (the scheduler syncs the catalog before sending)."""
+    return set(session.scalars(select(SourceRow.id).where(SourceRow.id.in_(list(source_ids)))))

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -39,10 +40,9 @@ RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
 
 def answers(url: str) -> bool:
     """Whether something listens at the broker URL's host and port."""
-    host_port = url.split("@")[-1].split("//")[-1].split("/")[0]
-    host, _, port = host_port.partition(":")
+    parts = urlsplit(url)
     try:
-        with socket.create_connection((host, int(port)), timeout=0.5):
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=0.5):
             return True
     except OSError:
         return False
