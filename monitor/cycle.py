@@ -47,24 +47,28 @@ def rules(settings: Settings, source: Source | None = None) -> Rules:
 
 
 def check(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *, now: datetime,
-          sessions: sessionmaker[Session] | None = None, warm: Warm | None = None) -> CrawlReport:
+          sessions: sessionmaker[Session] | None = None, warm: Warm | None = None,
+          sync: bool = True) -> CrawlReport:
     """Fetch, record and detect for the given sources; then re-fetch, fresh, any held change
-    whose confirming read is due by the end of the crawl (one more pass at most)."""
+    whose confirming read is due by the end of the crawl (one more pass at most). ``sync``: see
+    fetch.crawl.run_crawl."""
     if sessions is None:
         engine = make_engine(settings.database_url)
         try:
-            return check(settings, catalog, source_ids, now=now, sessions=session_factory(engine), warm=warm)
+            return check(settings, catalog, source_ids, now=now, sessions=session_factory(engine), warm=warm,
+                         sync=sync)
         finally:
             engine.dispose()
     detect = detector(catalog, settings)
-    report = run_crawl(settings, catalog, source_ids, now=now, sessions=sessions, detect=detect, warm=warm)
+    report = run_crawl(settings, catalog, source_ids, now=now, sessions=sessions, detect=detect, warm=warm,
+                       sync=sync)
     later = now + timedelta(seconds=report.elapsed)
     with sessions() as session:
         due = confirmations_due(session, later, among=source_ids)
     if not due:
         return report
     log.info("crawl: %d held change(s) due for a confirming read: fetching again", len(due))
-    again = run_crawl(settings, catalog, due, now=later, sessions=sessions, detect=detect)
+    again = run_crawl(settings, catalog, due, now=later, sessions=sessions, detect=detect, sync=sync)
     replaced = {r.source_id: r for r in again.results}
     return replace(report, elapsed=report.elapsed + again.elapsed,
                    results=tuple(replaced.get(r.source_id, r) for r in report.results))

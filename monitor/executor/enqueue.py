@@ -29,6 +29,7 @@ class Enqueuer:
         self.app = make_app(settings)
         self.sent: dict[str, datetime] = {}
         self.horizon = timedelta(seconds=float(self.app.conf.task_time_limit))
+        self._digest: tuple[Catalog, str] | None = None  # the last catalog's fingerprint (O(catalog) to make)
 
     def crawl(self, catalog: Catalog, due: Sequence[str], *, now: datetime,
               last_fetch: Mapping[str, datetime | None]) -> int:
@@ -38,7 +39,9 @@ class Enqueuer:
             return 0
         wanted = set(fresh)
         tasks = plan([s for s in catalog.sources if s.id in wanted], self.settings.celery.batch)
-        digest = catalog_digest(catalog)
+        if self._digest is None or self._digest[0] is not catalog:
+            self._digest = (catalog, catalog_digest(catalog))
+        digest = self._digest[1]
         for ids in tasks:
             send_crawl(self.app, self.settings, ids, now, digest)
         self.sent.update({i: now for i in fresh})

@@ -74,6 +74,7 @@ class Worker:
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         self._sender: Sender | None = None
+        self._digest: str | None = None  # the catalog's, computed once per load (O(catalog))
 
     @property
     def engine(self) -> Engine:
@@ -92,9 +93,12 @@ class Worker:
 
     def catalog_for(self, digest: str) -> Catalog:
         """The catalog the scheduler planned with: reloaded once if it changed on disk since start."""
-        if catalog_digest(self.catalog) != digest:
+        if self._digest is None:
+            self._digest = catalog_digest(self.catalog)
+        if self._digest != digest:
             self.catalog = load_catalog(self.settings.sources)
-            if catalog_digest(self.catalog) != digest:
+            self._digest = catalog_digest(self.catalog)
+            if self._digest != digest:
                 raise CatalogMismatchError("this worker's source catalog differs from the scheduler's: "
                                            "deploy the same sources file to every machine")
         return self.catalog
@@ -109,12 +113,15 @@ class Worker:
                 raise DomainBusyError(f"a domain of {len(sources)} source(s) is being fetched by another task")
             with self.sessions() as session:
                 done = fetched_since(session, [s.id for s in sources], due_at)
+                unsynced = len(stored(session, [s.id for s in sources])) < len(sources)
             todo = [s.id for s in sources if s.id not in done]
             if done:
                 log.info("crawl task: %d of %d source(s) already fetched for %s: skipped",
                          len(done), len(sources), due_at.isoformat())
             if todo:
-                report = check(self.settings, catalog, todo, now=utcnow(), sessions=self.sessions)
+                # the scheduler synced the catalog before sending (the digest says it is this one); a
+                # task sent some other way syncs it here
+                report = check(self.settings, catalog, todo, now=utcnow(), sessions=self.sessions, sync=unsynced)
                 log.info("crawl task: %s", report.summary())
         if todo:
             self.dispatch()  # a change found now is on Slack within seconds
