@@ -27,10 +27,12 @@ class ClusterState:
 
 
 def cluster_state(app: Celery, queue: str, *, timeout: float = 2.0) -> ClusterState:
-    """Ask the workers (Celery's inspect API) and the broker."""
-    inspect = app.control.inspect(timeout=timeout)
-    active, reserved, stats = inspect.active() or {}, inspect.reserved() or {}, inspect.stats() or {}
-    names = sorted(set(active) | set(reserved) | set(stats))
+    """Ask the workers that take from ``queue`` (Celery's inspect API) and the broker."""
+    queues = app.control.inspect(timeout=timeout).active_queues() or {}
+    names = sorted(n for n, taken in queues.items() if any(q.get("name") == queue for q in taken or []))
+    inspect = app.control.inspect(timeout=timeout, destination=names)  # only these: no waiting for others
+    active, reserved, stats = ((inspect.active() or {}, inspect.reserved() or {}, inspect.stats() or {})
+                               if names else ({}, {}, {}))
     workers = tuple(WorkerState(name=n, active=len(active.get(n) or []), reserved=len(reserved.get(n) or []),
                                 processed=sum((stats.get(n) or {}).get("total", {}).values()))
                     for n in names)

@@ -123,10 +123,12 @@ class Cluster:
         result = self.run("run", "--once")
         assert result.returncode == 0, result.stderr
 
-    def worker(self, *args: str) -> WorkerProcess:
+    def worker(self, *args: str, name: str = "w") -> WorkerProcess:
+        """A worker named NAME-N-QUEUE@host: unique on a broker other test runs may share."""
         log = self.workdir / f"worker-{len(self.workers)}.log"
+        node = f"{name}-{len(self.workers)}-{self.env['REGIONWATCH_CELERY__QUEUE']}@%h"
         with log.open("w") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "monitor", "worker", *args],
+            proc = subprocess.Popen([sys.executable, "-m", "monitor", "worker", "--hostname", node, *args],
                                     cwd=self.workdir, env=self._env(None), stdout=out,
                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
         started = WorkerProcess(proc, log)

@@ -45,8 +45,8 @@ def test_two_workers_never_fetch_one_domain_at_once(cluster: Cluster, site: Loca
     ids = _pages(cluster, site, 9)
     for path in [f"/p{i}" for i in range(9)]:
         site.set(path, f"<html><body><p>{path}</p></body></html>", delay=0.2)
-    cluster.worker("--hostname", "a@%h")
-    cluster.worker("--hostname", "b@%h")
+    cluster.worker(name="a")
+    cluster.worker(name="b")
     cluster.run_once()  # three tasks of three sources, one domain
     wait(lambda: all(cluster.fetches(i) == 1 for i in ids), 60, "every source fetched")
     assert site.peak_in_flight == 1
@@ -72,12 +72,12 @@ def test_two_dispatchers_and_a_killed_one_send_each_alert_once(cluster: Cluster,
         assert cluster.scalar(select(func.count()).select_from(AlertRow)) == 3
         slack.script("chat.postMessage", Fault(delay=2.5))  # posted at once, answered late
         _, app = _app(cluster)
-        doomed = cluster.worker("--hostname", "doomed@%h")
+        doomed = cluster.worker(name="doomed")
         app.send_task(DISPATCH, queue=cluster.env["REGIONWATCH_CELERY__QUEUE"])
         wait(lambda: len(slack.requests("chat.postMessage")) >= 1, 30, "the first post")
         doomed.kill()  # mid-dispatch: the message is on Slack, the outbox does not know
-        cluster.worker("--hostname", "a@%h", "--concurrency", "2")
-        cluster.worker("--hostname", "b@%h", "--concurrency", "2")
+        cluster.worker("--concurrency", "2", name="a")
+        cluster.worker("--concurrency", "2", name="b")
         for _ in range(8):
             app.send_task(DISPATCH, queue=cluster.env["REGIONWATCH_CELERY__QUEUE"])
         assert cluster.run("alerts", "dispatch").returncode == 0
@@ -109,13 +109,13 @@ def test_a_task_that_keeps_failing_ends_as_a_failed_fetch(cluster: Cluster, site
 
 def test_rabbitmq_worker_crawls_and_status_sees_it(rabbit_cluster: Cluster, site: LocalServer) -> None:
     ids = _pages(rabbit_cluster, site, 3)
-    rabbit_cluster.worker("--hostname", "rabbit@%h")
+    rabbit_cluster.worker(name="rabbit")
     rabbit_cluster.run_once()
     wait(lambda: all(rabbit_cluster.fetches(i) == 1 for i in ids), 30, "the crawl over RabbitMQ")
     result = rabbit_cluster.run("workers", "status", "--format", "json")
     assert result.returncode == 0, result.stderr
     (worker,) = json.loads(result.stdout)
-    assert worker["worker"].startswith("rabbit@") and worker["processed"] >= 1
+    assert worker["worker"].startswith("rabbit-") and worker["processed"] >= 1
 
 
 def test_workers_status_on_redis_counts_waiting_tasks(cluster: Cluster, site: LocalServer) -> None:
