@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -197,6 +197,25 @@ class WebSettings(BaseModel):
         return value.rstrip("/")
 
 
+class CelerySettings(BaseModel):
+    """The broker and the crawl tasks when ``executor = "celery"`` (see monitor/executor/)."""
+
+    broker_url: str = Field("redis://127.0.0.1:6379/0", description="Redis or RabbitMQ (amqp://) URL")
+    queue: str = Field("regionwatch", description="the queue crawl and dispatch tasks go to")
+    batch: int = Field(500, ge=1, description="most sources in one crawl task (a domain's sources stay in "
+                       "one task up to this)")
+    max_retries: int = Field(3, ge=0, description="retries of a failing crawl task before its sources are "
+                             "recorded as failed")
+    retry_delay: float = Field(30.0, ge=0, description="seconds before a failed crawl task is tried again")
+    busy_delay: float = Field(5.0, ge=0, description="seconds before a crawl task whose domain another task "
+                              "holds asks again")
+    visibility_timeout: float = Field(3600.0, gt=0, description="Redis only: seconds before a task taken by a "
+                                      "worker that died is given to another")
+
+
+SQLITE_NOT_SHARED = "SQLite cannot be shared between machines: use PostgreSQL with executor = celery"
+
+
 class Settings(BaseSettings):
     """Everything Regionwatch can be told."""
 
@@ -219,6 +238,14 @@ class Settings(BaseSettings):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     detect: DetectSettings = Field(default_factory=DetectSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    executor: Literal["local", "celery"] = "local"
+    celery: CelerySettings = Field(default_factory=CelerySettings)
+
+    @model_validator(mode="after")
+    def _shared_store(self) -> Settings:
+        if self.executor == "celery" and self.database_url.startswith("sqlite"):
+            raise ValueError(SQLITE_NOT_SHARED)
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -276,6 +303,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
 def _describe(exc: ValidationError, toml: Path | None) -> str:
     where = str(toml) if toml else "settings"
     problems = [
-        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg'].removeprefix('Value error, ')}" for err in exc.errors()
+        f"{'.'.join(str(p) for p in err['loc'])}: ".removeprefix(": ") + err["msg"].removeprefix("Value error, ")
+        for err in exc.errors()
     ]
     return f"{where}: " + "; ".join(problems)

@@ -25,6 +25,7 @@ from monitor.detect.textdiff import text_diff
 from monitor.fetch.crawl import Detect, run_crawl
 from monitor.fetch.process import Warm
 from monitor.fetch.records import CrawlReport, SourceResult
+from monitor.store.cluster import lock_products
 from monitor.store.decisions import Applied, PageRead, apply_decisions
 from monitor.store.detections import note_failing
 from monitor.store.engine import make_engine, session_factory
@@ -46,24 +47,28 @@ def rules(settings: Settings, source: Source | None = None) -> Rules:
 
 
 def check(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *, now: datetime,
-          sessions: sessionmaker[Session] | None = None, warm: Warm | None = None) -> CrawlReport:
+          sessions: sessionmaker[Session] | None = None, warm: Warm | None = None,
+          sync: bool = True) -> CrawlReport:
     """Fetch, record and detect for the given sources; then re-fetch, fresh, any held change
-    whose confirming read is due by the end of the crawl (one more pass at most)."""
+    whose confirming read is due by the end of the crawl (one more pass at most). ``sync``: see
+    fetch.crawl.run_crawl."""
     if sessions is None:
         engine = make_engine(settings.database_url)
         try:
-            return check(settings, catalog, source_ids, now=now, sessions=session_factory(engine), warm=warm)
+            return check(settings, catalog, source_ids, now=now, sessions=session_factory(engine), warm=warm,
+                         sync=sync)
         finally:
             engine.dispose()
     detect = detector(catalog, settings)
-    report = run_crawl(settings, catalog, source_ids, now=now, sessions=sessions, detect=detect, warm=warm)
+    report = run_crawl(settings, catalog, source_ids, now=now, sessions=sessions, detect=detect, warm=warm,
+                       sync=sync)
     later = now + timedelta(seconds=report.elapsed)
     with sessions() as session:
         due = confirmations_due(session, later, among=source_ids)
     if not due:
         return report
     log.info("crawl: %d held change(s) due for a confirming read: fetching again", len(due))
-    again = run_crawl(settings, catalog, due, now=later, sessions=sessions, detect=detect)
+    again = run_crawl(settings, catalog, due, now=later, sessions=sessions, detect=detect, sync=sync)
     replaced = {r.source_id: r for r in again.results}
     return replace(report, elapsed=report.elapsed + again.elapsed,
                    results=tuple(replaced.get(r.source_id, r) for r in report.results))
@@ -94,6 +99,8 @@ def detect_pages(session: Session, catalog: Catalog, results: Sequence[SourceRes
     pages = [r for r in pages if r.outcome is Outcome.CHANGED or r.source.id in rereads]
     if not pages:
         return Applied()
+    # workers on one PostgreSQL database decide a product one at a time (a no-op on SQLite)
+    lock_products(session, [(r.source.provider, r.source.product) for r in pages])
     known = load_known(session, sources=[r.source for r in pages],
                        snapshot_ids=[i for r in pages for i in (r.snapshot_id, r.previous_snapshot_id) if i])
     reads = []

@@ -51,10 +51,12 @@ Detect = Callable[[Session, list[SourceResult]], Mapping[str, Outcome] | None]
 
 def run_crawl(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *,
               now: datetime, sessions: sessionmaker[Session] | None = None,
-              detect: Detect | None = None, warm: Warm | None = None) -> CrawlReport:
+              detect: Detect | None = None, warm: Warm | None = None, sync: bool = True) -> CrawlReport:
     """Fetch the given sources once and record them; ``detect`` runs in each chunk's transaction.
 
     ``warm``: crawl processes started earlier (see process.Warm), used before new ones.
+    ``sync=False``: the catalog is known to be in the store already (a Celery worker's task: the
+    scheduler synced it; syncing reads every source row, which a task of a few hundred should not).
     """
     chosen = choose(catalog, source_ids)
     if sessions is None:
@@ -62,12 +64,13 @@ def run_crawl(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *
         require_head(engine, settings.database_url)
         try:
             return run_crawl(settings, catalog, source_ids, now=now,
-                             sessions=session_factory(engine), detect=detect, warm=warm)
+                             sessions=session_factory(engine), detect=detect, warm=warm, sync=sync)
         finally:
             engine.dispose()
     started = time.monotonic()
     with transaction(sessions) as session:
-        sync_sources(session, catalog, now=now)
+        if sync:
+            sync_sources(session, catalog, now=now)
         states = load_states(session, [s.id for s in chosen])
         fresh = awaiting_confirmation(session, [s.id for s in chosen])
     waiting = [s for s in chosen if _waiting(states.get(s.id), now)]

@@ -4,6 +4,9 @@ APScheduler 3.11 runs three jobs in a small thread pool, so alerts keep flowing 
 runs. Every job catches failures at its boundary and logs them; the next run tries again
 (the engine's pre-ping reconnects after a database restart). SIGTERM and SIGINT stop the
 scheduler after the running jobs finish their transactions.
+
+With ``executor = "celery"`` the crawl job sends the due sources to the workers as tasks
+(monitor/executor/) instead of crawling here; dispatch and the digest stay in this process.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -28,10 +32,14 @@ from monitor.notify.slack import open_sender
 from monitor.schedule.due import due_sources
 from monitor.schedule.lock import daemon_lock
 from monitor.schedule.triggers import digest_trigger, time_zone
-from monitor.store.engine import session_factory
+from monitor.store.catalog import sync_sources
+from monitor.store.engine import session_factory, transaction
 from monitor.store.held import confirmations_due
 from monitor.store.schedule import fetch_times
 from monitor.types import Catalog, Outcome
+
+if TYPE_CHECKING:
+    from monitor.executor.enqueue import Enqueuer
 
 log = logging.getLogger(__name__)
 DISPATCH_EVERY = 5.0
@@ -49,6 +57,8 @@ class Daemon:
         self.sender = open_sender(settings.slack)
         self._dispatching = threading.Lock()
         self._offline = False
+        self.enqueuer = _enqueuer(settings)
+        self._synced = False
 
     def crawl_due(self) -> int:
         """Crawl, as one batch, every source whose cadence has come round and every source whose
@@ -57,10 +67,17 @@ class Daemon:
         now = self.clock()
         with self.sessions() as session:
             confirming = set(confirmations_due(session, now))
-            cadence = set(due_sources(self.catalog, fetch_times(session), now))
+            times = fetch_times(session)
+            cadence = set(due_sources(self.catalog, times, now))
         due = [s.id for s in self.catalog.sources if s.id in cadence or (s.id in confirming and s.enabled)]
         if confirming & set(due):
             log.info("daemon: %d source(s) due for a confirming read", len(confirming & set(due)))
+        if due and self.enqueuer is not None:
+            if not self._synced:  # once, here: workers that each added new sources would collide
+                with transaction(self.sessions) as session:
+                    sync_sources(session, self.catalog, now=now)
+                self._synced = True
+            return self.enqueuer.crawl(self.catalog, due, now=now, last_fetch={i: t[0] for i, t in times.items()})
         if due:
             report = check(self.settings, self.catalog, due, now=now, sessions=self.sessions)
             self._note_offline(report.counts())
@@ -122,6 +139,15 @@ class Daemon:
         # A digest missed while the daemon was down goes out once now.
         scheduler.add_job(_guarded(self.digest), id="digest-catch-up", name="digest catch-up", next_run_time=now)
         return scheduler
+
+
+def _enqueuer(settings: Settings) -> Enqueuer | None:
+    """The task sender in celery mode (Celery is imported only then), else None."""
+    if settings.executor != "celery":
+        return None
+    from monitor.executor.enqueue import Enqueuer
+
+    return Enqueuer(settings)
 
 
 def _guarded(job: Callable[[], object]) -> Callable[[], None]:
