@@ -27,11 +27,12 @@ run: $(VENV)/.installed-run
 demo: $(VENV)/.installed-run
 	$(BIN)/regionwatch demo
 
-## test: install with dev extras, then ruff, mypy (strict) and pytest
+## test: install with dev extras, then ruff (lint and format check), mypy (strict) and pytest
 test: lint typecheck pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check monitor spiders tests migrations
+	$(BIN)/ruff check monitor spiders tests migrations bench
+	$(BIN)/ruff format --check monitor spiders tests migrations bench
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

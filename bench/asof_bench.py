@@ -59,10 +59,19 @@ def synthetic_rows(total: int, rng: random.Random) -> Iterator[dict[str, object]
         for i in range(n):
             valid_from, valid_to = points[2 * i], points[2 * i + 1]
             open_ended = i == n - 1 and rng.random() < 0.5
-            yield {"provider": provider, "product": product, "country": country, "status": "available",
-                   "valid_from": valid_from, "valid_to": None if open_ended else valid_to,
-                   "recorded_at": valid_from, "closed_at": None if open_ended else valid_to,
-                   "snapshot_id": None, "change_id": None, "caveats": None}
+            yield {
+                "provider": provider,
+                "product": product,
+                "country": country,
+                "status": "available",
+                "valid_from": valid_from,
+                "valid_to": None if open_ended else valid_to,
+                "recorded_at": valid_from,
+                "closed_at": None if open_ended else valid_to,
+                "snapshot_id": None,
+                "change_id": None,
+                "caveats": None,
+            }
         made += n
 
 
@@ -95,18 +104,23 @@ def report(label: str, timings: list[float], found: int) -> None:
     ordered = sorted(timings)
     p50 = statistics.median(ordered)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
-    print(f"{label:<34} n={len(ordered):<4} p50={p50:7.2f} ms  p95={p95:7.2f} ms  "
-          f"max={ordered[-1]:7.2f} ms  rows/query={found / len(ordered):6.1f}  goal p50<=20 ms: "
-          f"{'met' if p50 <= 20 else 'MISSED'}")
+    print(
+        f"{label:<34} n={len(ordered):<4} p50={p50:7.2f} ms  p95={p95:7.2f} ms  "
+        f"max={ordered[-1]:7.2f} ms  rows/query={found / len(ordered):6.1f}  goal p50<=20 ms: "
+        f"{'met' if p50 <= 20 else 'MISSED'}"
+    )
 
 
 def plans(sessions: sessionmaker[Session]) -> None:
     """SQLite's plan for both shapes of the query, so a regression in index use shows."""
     with sessions() as session:
         for where in ("provider = 'provider01' AND product = 'product1'", "country = 'FR'"):
-            plan = session.execute(text(
-                f"EXPLAIN QUERY PLAN SELECT * FROM availability WHERE {where} AND valid_from <= '2023-01-01' "
-                "AND (valid_to IS NULL OR valid_to > '2023-01-01')")).all()
+            plan = session.execute(
+                text(
+                    f"EXPLAIN QUERY PLAN SELECT * FROM availability WHERE {where} AND valid_from <= '2023-01-01' "
+                    "AND (valid_to IS NULL OR valid_to > '2023-01-01')"
+                )
+            ).all()
             print(f"plan [{where}]: " + "; ".join(str(row[-1]) for row in plan))
 
 
@@ -146,8 +160,9 @@ def main() -> None:
 
         def point(rng: random.Random) -> int:
             provider, product = rng.choice(all_keys)
-            return len(availability(sessions, at=moment(rng), provider=provider, product=product,
-                                    country=rng.choice(codes)))
+            return len(
+                availability(sessions, at=moment(rng), provider=provider, product=product, country=rng.choice(codes))
+            )
 
         report("as of: random (provider, product)", *timed(args.queries, by_product, args.seed))
         report("as of: one country, all products", *timed(args.queries, by_country, args.seed + 1))

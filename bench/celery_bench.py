@@ -50,8 +50,16 @@ from monitor.store.engine import make_engine, session_factory, transaction
 from monitor.store.models import SourceRow
 from monitor.types import Catalog, Source, SourceKind
 
-FETCH = {"delay": 0, "per_domain": 64, "concurrency": 64, "timeout": 30, "retries": 1, "crawl_timeout": 1800,
-         "allow_private": True, "obey_robots": False}
+FETCH = {
+    "delay": 0,
+    "per_domain": 64,
+    "concurrency": 64,
+    "timeout": 30,
+    "retries": 1,
+    "crawl_timeout": 1800,
+    "allow_private": True,
+    "obey_robots": False,
+}
 
 
 def serve(root: str, hosts: list[str], port_out: Any) -> None:
@@ -84,8 +92,7 @@ def serve(root: str, hosts: list[str], port_out: Any) -> None:
 
 def new_database(admin: str) -> str:
     name = f"rw_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(make_url(admin).set(drivername="postgresql").render_as_string(False),
-                         autocommit=True) as conn:
+    with psycopg.connect(make_url(admin).set(drivername="postgresql").render_as_string(False), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = make_url(admin).set(database=name).render_as_string(hide_password=False)
     migrate.upgrade(url)
@@ -94,16 +101,14 @@ def new_database(admin: str) -> str:
 
 def drop_database(admin: str, url: str) -> None:
     name = make_url(url).database
-    with psycopg.connect(make_url(admin).set(drivername="postgresql").render_as_string(False),
-                         autocommit=True) as conn:
+    with psycopg.connect(make_url(admin).set(drivername="postgresql").render_as_string(False), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run_local(settings: Settings, catalog: Catalog) -> float:
     engine = make_engine(settings.database_url)
     started = time.perf_counter()
-    check(settings, catalog, [s.id for s in catalog.sources], now=datetime.now(UTC),
-          sessions=session_factory(engine))
+    check(settings, catalog, [s.id for s in catalog.sources], now=datetime.now(UTC), sessions=session_factory(engine))
     wall = time.perf_counter() - started
     engine.dispose()
     return wall
@@ -111,16 +116,31 @@ def run_local(settings: Settings, catalog: Catalog) -> float:
 
 def run_celery(settings: Settings, catalog: Catalog, workers: int, catalog_file: Path, workdir: Path) -> float:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONWATCH_")}
-    env.update({"REGIONWATCH_DATABASE_URL": settings.database_url, "REGIONWATCH_EXECUTOR": "celery",
-                "REGIONWATCH_SOURCES": str(catalog_file), "REGIONWATCH_LOG_LEVEL": "WARNING",
-                "REGIONWATCH_CELERY__BROKER_URL": settings.celery.broker_url,
-                "REGIONWATCH_CELERY__QUEUE": settings.celery.queue,
-                "REGIONWATCH_CELERY__BATCH": str(settings.celery.batch),
-                **{f"REGIONWATCH_FETCH__{k.upper()}": str(v).lower() if isinstance(v, bool) else str(v)
-                   for k, v in FETCH.items()}})
-    procs = [subprocess.Popen([sys.executable, "-m", "monitor", "worker", "-n", f"bench{i}@%h"], env=env,
-                              cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for i in range(workers)]
+    env.update(
+        {
+            "REGIONWATCH_DATABASE_URL": settings.database_url,
+            "REGIONWATCH_EXECUTOR": "celery",
+            "REGIONWATCH_SOURCES": str(catalog_file),
+            "REGIONWATCH_LOG_LEVEL": "WARNING",
+            "REGIONWATCH_CELERY__BROKER_URL": settings.celery.broker_url,
+            "REGIONWATCH_CELERY__QUEUE": settings.celery.queue,
+            "REGIONWATCH_CELERY__BATCH": str(settings.celery.batch),
+            **{
+                f"REGIONWATCH_FETCH__{k.upper()}": str(v).lower() if isinstance(v, bool) else str(v)
+                for k, v in FETCH.items()
+            },
+        }
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "monitor", "worker", "-n", f"bench{i}@%h"],
+            env=env,
+            cwd=workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i in range(workers)
+    ]
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
     try:
@@ -165,21 +185,34 @@ def main() -> None:
         server = multiprocessing.Process(target=serve, args=(str(pages), hosts, send), daemon=True)
         server.start()
         ports = receive.recv()
-        sources = tuple(Source(id=f"page-{i:05d}", kind=SourceKind.PAGE, provider="bench",
-                               url=f"http://{hosts[i % len(hosts)]}:{ports[i % len(hosts)]}/{i}.html")
-                        for i in range(args.pages))
+        sources = tuple(
+            Source(
+                id=f"page-{i:05d}",
+                kind=SourceKind.PAGE,
+                provider="bench",
+                url=f"http://{hosts[i % len(hosts)]}:{ports[i % len(hosts)]}/{i}.html",
+            )
+            for i in range(args.pages)
+        )
         catalog_file = root / "sources.toml"
-        catalog_file.write_text("".join(f'[[source]]\nid = "{s.id}"\nkind = "page"\nurl = "{s.url}"\n'
-                                        f'provider = "bench"\n' for s in sources), encoding="utf-8")
+        catalog_file.write_text(
+            "".join(
+                f'[[source]]\nid = "{s.id}"\nkind = "page"\nurl = "{s.url}"\nprovider = "bench"\n' for s in sources
+            ),
+            encoding="utf-8",
+        )
         from monitor.sources.catalog import load_catalog
 
         catalog = load_catalog(catalog_file)
         for mode in args.modes.split(","):
             url = new_database(admin)
-            settings = Settings(database_url=url, fetch=FETCH, executor="local" if mode == "local" else "celery",
-                                sources=catalog_file,
-                                celery={"broker_url": args.broker, "queue": f"bench-{uuid.uuid4().hex[:8]}",
-                                        "batch": args.batch})
+            settings = Settings(
+                database_url=url,
+                fetch=FETCH,
+                executor="local" if mode == "local" else "celery",
+                sources=catalog_file,
+                celery={"broker_url": args.broker, "queue": f"bench-{uuid.uuid4().hex[:8]}", "batch": args.batch},
+            )
             try:
                 if mode == "local":
                     results[mode] = run_local(settings, catalog)
@@ -190,8 +223,10 @@ def main() -> None:
             print(f"{mode:<10}{results[mode]:>8.1f} s {args.pages / results[mode]:>7.0f} pages/s", flush=True)
         server.terminate()
     base = results.get("local")
-    print(f"\n{args.pages} pages of ~12 KB, {args.domains} loopback domains, {os.cpu_count()} cores, "
-          f"PostgreSQL, broker {args.broker.split('://')[0]}, celery.batch {args.batch}")
+    print(
+        f"\n{args.pages} pages of ~12 KB, {args.domains} loopback domains, {os.cpu_count()} cores, "
+        f"PostgreSQL, broker {args.broker.split('://')[0]}, celery.batch {args.batch}"
+    )
     for mode, wall in results.items():
         ratio = f"{base / wall:.2f}x the local executor's throughput" if base else ""
         print(f"  {mode:<10}{wall:>8.1f} s  {args.pages / wall:>6.0f} pages/s  {ratio}")

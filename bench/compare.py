@@ -59,8 +59,16 @@ RW_BIN = ROOT / ".venv" / "bin" / "regionwatch"
 #: Politeness for the benchmark, stated in the report: one loopback "domain", no delay, and the
 #: same concurrency as urlwatch's 10 worker threads (10 requests in flight, never more).
 CONCURRENCY = 10
-RW_FETCH = {"DELAY": "0", "PER_DOMAIN": str(CONCURRENCY), "CONCURRENCY": str(CONCURRENCY), "OBEY_ROBOTS": "true",
-            "RETRIES": "1", "TIMEOUT": "30", "CRAWL_TIMEOUT": "3600", "ALLOW_PRIVATE": "true"}
+RW_FETCH = {
+    "DELAY": "0",
+    "PER_DOMAIN": str(CONCURRENCY),
+    "CONCURRENCY": str(CONCURRENCY),
+    "OBEY_ROBOTS": "true",
+    "RETRIES": "1",
+    "TIMEOUT": "30",
+    "CRAWL_TIMEOUT": "3600",
+    "ALLOW_PRIVATE": "true",
+}
 #: A changed list is applied only after a confirming re-read (detect.confirm_after, 10 minutes by
 #: default, so the crawl ends with the change held and the daemon re-reads it later). With
 #: ``--confirm-after 0s`` the crawl re-reads every changed page at once and applies it: the changed
@@ -165,8 +173,7 @@ def compile_regionwatch() -> None:
     PYTHONDONTWRITEBYTECODE=1 would make every run compile them again (~35 ms a process);
     urlwatch's virtualenv is compiled by pip. Stated in the report.
     """
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "monitor"), str(ROOT / "spiders")],
-                   check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "monitor"), str(ROOT / "spiders")], check=True)
 
 
 def ensure_urlwatch() -> Path:
@@ -187,19 +194,28 @@ class Regionwatch:
     def __init__(self, work: Path, port: int, count: int) -> None:
         self.work, self.count = work, count
         self.catalog = work / "catalog.toml"
-        self.catalog.write_text("".join(
-            f'[[source]]\nid = "page-{i:05d}"\nkind = "page"\nurl = "http://127.0.0.1:{port}/{i}.html"\n'
-            f'provider = "bench"\nproduct = "p{i:05d}"\nevery = "1h"\n'
-            f'[source.availability]\nselect = "ul.countries li"\n\n' for i in range(count)))
-        self.env = {**os.environ, "REGIONWATCH_SOURCES": str(self.catalog), "REGIONWATCH_LOG_LEVEL": "WARNING",
-                    **{f"REGIONWATCH_FETCH__{k}": v for k, v in RW_FETCH.items()},
-                    **{f"REGIONWATCH_DETECT__{k}": v for k, v in RW_DETECT.items()}}
+        self.catalog.write_text(
+            "".join(
+                f'[[source]]\nid = "page-{i:05d}"\nkind = "page"\nurl = "http://127.0.0.1:{port}/{i}.html"\n'
+                f'provider = "bench"\nproduct = "p{i:05d}"\nevery = "1h"\n'
+                f'[source.availability]\nselect = "ul.countries li"\n\n'
+                for i in range(count)
+            )
+        )
+        self.env = {
+            **os.environ,
+            "REGIONWATCH_SOURCES": str(self.catalog),
+            "REGIONWATCH_LOG_LEVEL": "WARNING",
+            **{f"REGIONWATCH_FETCH__{k}": v for k, v in RW_FETCH.items()},
+            **{f"REGIONWATCH_DETECT__{k}": v for k, v in RW_DETECT.items()},
+        }
 
     def reset(self, round_no: int) -> None:
         db = self.work / f"rw-{round_no}.db"
         self.env["REGIONWATCH_DATABASE_URL"] = f"sqlite:///{db}"
-        subprocess.run([str(RW_BIN), "db", "upgrade"], env=self.env, cwd=self.work, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(RW_BIN), "db", "upgrade"], env=self.env, cwd=self.work, check=True, stdout=subprocess.DEVNULL
+        )
 
     def run(self, out: Path) -> tuple[float, float, float, int]:
         return measure([str(RW_BIN), "crawl", "--all", "--format", "json"], self.env, self.work, out)
@@ -219,21 +235,38 @@ class Urlwatch:
     def __init__(self, work: Path, port: int, count: int, exe: Path) -> None:
         self.work, self.exe = work, exe
         self.urls = work / "urls.yaml"
-        self.urls.write_text("---\n".join(
-            f"name: page {i}\nurl: http://127.0.0.1:{port}/{i}.html\n"
-            "filter:\n  - css: ul.countries\n  - html2text\n  - strip\n" for i in range(count)))
+        self.urls.write_text(
+            "---\n".join(
+                f"name: page {i}\nurl: http://127.0.0.1:{port}/{i}.html\n"
+                "filter:\n  - css: ul.countries\n  - html2text\n  - strip\n"
+                for i in range(count)
+            )
+        )
         self.config = work / "urlwatch.yaml"
         self.config.write_text("report:\n  stdout:\n    enabled: true\n    color: false\n")
-        self.env = {**os.environ, "HOME": str(work), "XDG_CONFIG_HOME": str(work / "xdg"),
-                    "XDG_CACHE_HOME": str(work / "xdg-cache")}
+        self.env = {
+            **os.environ,
+            "HOME": str(work),
+            "XDG_CONFIG_HOME": str(work / "xdg"),
+            "XDG_CACHE_HOME": str(work / "xdg-cache"),
+        }
         self.cache = work / "uw-cache.db"
 
     def reset(self, round_no: int) -> None:
         self.cache = self.work / f"uw-cache-{round_no}.db"
 
     def run(self, out: Path) -> tuple[float, float, float, int]:
-        cmd = [str(self.exe), "--urls", str(self.urls), "--config", str(self.config), "--cache", str(self.cache),
-               "--hooks", str(self.work / "no-hooks.py")]
+        cmd = [
+            str(self.exe),
+            "--urls",
+            str(self.urls),
+            "--config",
+            str(self.config),
+            "--cache",
+            str(self.cache),
+            "--hooks",
+            str(self.work / "no-hooks.py"),
+        ]
         return measure(cmd, self.env, self.work, out)
 
     @staticmethod
@@ -268,9 +301,12 @@ def bench(count: int, rounds: int, exe: Path, log: list[Run]) -> None:
                         wall, cpu, rss, status = tool.run(out)
                         run = Run(tool.name, count, r, cycle, wall, cpu, rss, status, tool.detail(out))
                         log.append(run)
-                        print(f"N={count} round {r} {cycle:<9} {tool.name:<11} {wall:7.2f} s "
-                              f"{run.rate:6.0f}/s cpu {cpu:6.2f} s rss {rss:5.0f} MB exit {status} "
-                              f"[{run.detail}]", flush=True)
+                        print(
+                            f"N={count} round {r} {cycle:<9} {tool.name:<11} {wall:7.2f} s "
+                            f"{run.rate:6.0f}/s cpu {cpu:6.2f} s rss {rss:5.0f} MB exit {status} "
+                            f"[{run.detail}]",
+                            flush=True,
+                        )
         finally:
             server.terminate()
             server.join()
@@ -307,8 +343,10 @@ def fixed_cost(exe: Path, repeats: int = 5) -> dict[str, tuple[float, float]]:
 
 def where_time_goes(log: list[Run], fixed: dict[str, tuple[float, float]]) -> str:
     """The fixed cost of a run, and the CPU per 1,000 checks once it is taken out."""
-    lines = ["| tool | one page, cold: wall s | CPU s | N | cycle | CPU s / 1,000 checks without the fixed cost |",
-             "|---|---:|---:|---:|---|---:|"]
+    lines = [
+        "| tool | one page, cold: wall s | CPU s | N | cycle | CPU s / 1,000 checks without the fixed cost |",
+        "|---|---:|---:|---:|---|---:|",
+    ]
     for tool, (wall, cpu) in fixed.items():
         for count in sorted({r.pages for r in log}):
             for cycle in CYCLES:
@@ -320,24 +358,32 @@ def where_time_goes(log: list[Run], fixed: dict[str, tuple[float, float]]) -> st
 
 
 def table(log: list[Run]) -> str:
-    lines = ["| N | cycle | tool | wall s (median) | checks/s (median) | CPU s / 1,000 checks | peak RSS MB "
-             "| uw/rw time min | median | max |",
-             "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| N | cycle | tool | wall s (median) | checks/s (median) | CPU s / 1,000 checks | peak RSS MB "
+        "| uw/rw time min | median | max |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for count in sorted({r.pages for r in log}):
         for cycle in CYCLES:
-            runs = {t: [r for r in log if r.pages == count and r.cycle == cycle and r.tool == t]
-                    for t in ("regionwatch", "urlwatch")}
+            runs = {
+                t: [r for r in log if r.pages == count and r.cycle == cycle and r.tool == t]
+                for t in ("regionwatch", "urlwatch")
+            }
             ratios = [u.wall / w.wall for w, u in zip(runs["regionwatch"], runs["urlwatch"], strict=False)]
             for tool, rs in runs.items():
                 if not rs:
                     continue
-                ratio = (f"{min(ratios):.2f} | {statistics.median(ratios):.2f} | {max(ratios):.2f}"
-                         if tool == "regionwatch" and ratios else " | | ")
+                ratio = (
+                    f"{min(ratios):.2f} | {statistics.median(ratios):.2f} | {max(ratios):.2f}"
+                    if tool == "regionwatch" and ratios
+                    else " | | "
+                )
                 lines.append(
                     f"| {count:,} | {cycle} | {tool} | {statistics.median(r.wall for r in rs):.2f} "
                     f"| {statistics.median(r.rate for r in rs):.0f} "
                     f"| {statistics.median(r.cpu / count * 1000 for r in rs):.2f} "
-                    f"| {max(r.rss_mb for r in rs):.0f} | {ratio} |")
+                    f"| {max(r.rss_mb for r in rs):.0f} | {ratio} |"
+                )
     return "\n".join(lines)
 
 
@@ -345,9 +391,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, action="append", help="N (repeatable; default 1000)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--confirm-after", default="10m",
-                        help="regionwatch's detect.confirm_after (default 10m, as shipped: a changed cycle "
-                             "ends held; 0s: re-read and applied in the same crawl)")
+    parser.add_argument(
+        "--confirm-after",
+        default="10m",
+        help="regionwatch's detect.confirm_after (default 10m, as shipped: a changed cycle "
+        "ends held; 0s: re-read and applied in the same crawl)",
+    )
     args = parser.parse_args()
     RW_DETECT["CONFIRM_AFTER"] = args.confirm_after
     exe = ensure_urlwatch()
@@ -356,14 +405,20 @@ def main() -> None:
     fixed = fixed_cost(exe)
     for count in args.pages or [1000]:
         bench(count, args.rounds, exe, log)
-    settings = ", ".join([*(f"REGIONWATCH_FETCH__{k}={v}" for k, v in RW_FETCH.items()),
-                          *(f"REGIONWATCH_DETECT__{k}={v}" for k, v in RW_DETECT.items())])
-    report = (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; nproc {os.cpu_count()}; Python "
-              f"{sys.version.split()[0]}; {args.rounds} interleaved rounds\n"
-              f"regionwatch: {settings}\nurlwatch 2.29: 10 worker threads (fixed), conditional requests\n"
-              f"both byte-compiled (regionwatch's modules by compileall, urlwatch's by pip)\n\n"
-              f"{table(log)}\n\nWhere the time goes (the fixed cost of a run on one page, then the CPU per "
-              f"1,000 checks without it):\n\n{where_time_goes(log, fixed)}\n")
+    settings = ", ".join(
+        [
+            *(f"REGIONWATCH_FETCH__{k}={v}" for k, v in RW_FETCH.items()),
+            *(f"REGIONWATCH_DETECT__{k}={v}" for k, v in RW_DETECT.items()),
+        ]
+    )
+    report = (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; nproc {os.cpu_count()}; Python "
+        f"{sys.version.split()[0]}; {args.rounds} interleaved rounds\n"
+        f"regionwatch: {settings}\nurlwatch 2.29: 10 worker threads (fixed), conditional requests\n"
+        f"both byte-compiled (regionwatch's modules by compileall, urlwatch's by pip)\n\n"
+        f"{table(log)}\n\nWhere the time goes (the fixed cost of a run on one page, then the CPU per "
+        f"1,000 checks without it):\n\n{where_time_goes(log, fixed)}\n"
+    )
     print("\n" + report)
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")

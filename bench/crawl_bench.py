@@ -60,12 +60,14 @@ def make_page(i: int, version: int) -> bytes:
     items = "".join(f'<li class="country-item"><span>{n}</span></li>\n' for n in names)
     nav = "".join(f'<li><a href="/docs/section-{k}">Section {k}</a></li>' for k in range(60))
     script = "var config = {" + ",".join(f'"k{k}": {rng.randint(0, 10**9)}' for k in range(90)) + "};"
-    return (f"<!doctype html><html><head><title>Supported countries {i}</title>"
-            f"<script>{script}</script><style>.country-item{{margin:0}}</style></head><body>"
-            f"<header><nav><ul>{nav}</ul></nav></header><main><h1>Supported countries</h1>"
-            f"<p>Revision {version}.</p><ul class=\"countries\">\n{items}</ul></main>"
-            f"<footer><p>© 2025 Example, Inc.</p><a href='/privacy'>Privacy</a></footer>"
-            f"</body></html>").encode()
+    return (
+        f"<!doctype html><html><head><title>Supported countries {i}</title>"
+        f"<script>{script}</script><style>.country-item{{margin:0}}</style></head><body>"
+        f"<header><nav><ul>{nav}</ul></nav></header><main><h1>Supported countries</h1>"
+        f'<p>Revision {version}.</p><ul class="countries">\n{items}</ul></main>'
+        f"<footer><p>© 2025 Example, Inc.</p><a href='/privacy'>Privacy</a></footer>"
+        f"</body></html>"
+    ).encode()
 
 
 def write_pages(root: Path, count: int, version: int) -> None:
@@ -142,15 +144,18 @@ def cpu(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_cycle(name: str, settings: Settings, catalog: Catalog, sessions: Any,
-              now: datetime) -> Cycle:
+def run_cycle(name: str, settings: Settings, catalog: Catalog, sessions: Any, now: datetime) -> Cycle:
     self0, children0 = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    report = run_crawl(settings, catalog, [s.id for s in catalog.sources], now=now,
-                       sessions=sessions)
+    report = run_crawl(settings, catalog, [s.id for s in catalog.sources], now=now, sessions=sessions)
     wall = time.perf_counter() - started
-    return Cycle(name=name, wall=wall, parent_cpu=cpu(resource.RUSAGE_SELF) - self0,
-                 child_cpu=cpu(resource.RUSAGE_CHILDREN) - children0, counts=report.counts())
+    return Cycle(
+        name=name,
+        wall=wall,
+        parent_cpu=cpu(resource.RUSAGE_SELF) - self0,
+        child_cpu=cpu(resource.RUSAGE_CHILDREN) - children0,
+        counts=report.counts(),
+    )
 
 
 def main() -> None:
@@ -172,40 +177,52 @@ def main() -> None:
         port = receive.recv()
         url = f"sqlite:///{root / 'bench.db'}"
         migrate.upgrade(url)
-        fetch = FetchSettings(delay=0, per_domain=args.per_domain, concurrency=args.concurrency,
-                              timeout=30, retries=1, crawl_timeout=900, allow_private=True)
+        fetch = FetchSettings(
+            delay=0,
+            per_domain=args.per_domain,
+            concurrency=args.concurrency,
+            timeout=30,
+            retries=1,
+            crawl_timeout=900,
+            allow_private=True,
+        )
         settings = Settings(database_url=url, fetch=fetch)
-        catalog = Catalog(sources=tuple(
-            Source(id=f"page-{i:05d}", kind=SourceKind.PAGE, provider="bench",
-                   url=f"http://127.0.0.1:{port}/{i}.html") for i in range(args.pages)))
+        catalog = Catalog(
+            sources=tuple(
+                Source(
+                    id=f"page-{i:05d}", kind=SourceKind.PAGE, provider="bench", url=f"http://127.0.0.1:{port}/{i}.html"
+                )
+                for i in range(args.pages)
+            )
+        )
         engine = make_engine(url)
         sessions = session_factory(engine)
         now = datetime(2025, 9, 4, tzinfo=UTC)
         cycles = [run_cycle("cold", settings, catalog, sessions, now)]
-        cycles.append(run_cycle("unchanged-304", settings, catalog, sessions,
-                                now + timedelta(hours=1)))
+        cycles.append(run_cycle("unchanged-304", settings, catalog, sessions, now + timedelta(hours=1)))
         (pages / "etag.on").unlink()
-        cycles.append(run_cycle("unchanged-200", settings, catalog, sessions,
-                                now + timedelta(hours=2)))
+        cycles.append(run_cycle("unchanged-200", settings, catalog, sessions, now + timedelta(hours=2)))
         write_pages(pages, args.pages, version=2)
         (pages / "etag.on").touch()
         cycles.append(run_cycle("changed", settings, catalog, sessions, now + timedelta(hours=3)))
         engine.dispose()
         server.terminate()
         server.join()
-    print(f"{args.pages} pages of {size / 1024:.1f} KB on loopback; delay 0, "
-          f"per_domain {args.per_domain}, concurrency {args.concurrency}, AutoThrottle on, "
-          f"retries 1, SQLite")
-    print(f"{'cycle':<15}{'wall s':>8}{'pages/s':>9}{'CPU s/1000':>12}{'parent':>8}{'crawl':>8}"
-          "  outcomes")
+    print(
+        f"{args.pages} pages of {size / 1024:.1f} KB on loopback; delay 0, "
+        f"per_domain {args.per_domain}, concurrency {args.concurrency}, AutoThrottle on, "
+        f"retries 1, SQLite"
+    )
+    print(f"{'cycle':<15}{'wall s':>8}{'pages/s':>9}{'CPU s/1000':>12}{'parent':>8}{'crawl':>8}  outcomes")
     for c in cycles:
         per_k = (c.parent_cpu + c.child_cpu) / args.pages * 1000
-        print(f"{c.name:<15}{c.wall:>8.2f}{args.pages / c.wall:>9.0f}{per_k:>12.2f}"
-              f"{c.parent_cpu:>8.2f}{c.child_cpu:>8.2f}  {c.counts}")
+        print(
+            f"{c.name:<15}{c.wall:>8.2f}{args.pages / c.wall:>9.0f}{per_k:>12.2f}"
+            f"{c.parent_cpu:>8.2f}{c.child_cpu:>8.2f}  {c.counts}"
+        )
     parent_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS: parent {parent_rss:.0f} MB, largest child {child_rss:.0f} MB "
-          "(the loopback server included)")
+    print(f"peak RSS: parent {parent_rss:.0f} MB, largest child {child_rss:.0f} MB (the loopback server included)")
 
 
 if __name__ == "__main__":

@@ -39,9 +39,10 @@ def catalog(port: int, count: int) -> str:
     sources = "".join(
         f'[[source]]\nid = "page-{i:02d}"\nkind = "page"\nurl = "http://127.0.0.1:{port}/{i}.html"\n'
         f'provider = "bench"\nproduct = "p{i:02d}"\nevery = "1m"\n'
-        f'[source.availability]\nselect = "ul.countries li"\n\n' for i in range(count))
-    routes = "".join(f'[[route]]\nproducts = ["p{i:02d}"]\nslack_channel = "#bench-{i:02d}"\n\n'
-                     for i in range(count))
+        f'[source.availability]\nselect = "ul.countries li"\n\n'
+        for i in range(count)
+    )
+    routes = "".join(f'[[route]]\nproducts = ["p{i:02d}"]\nslack_channel = "#bench-{i:02d}"\n\n' for i in range(count))
     return sources + routes
 
 
@@ -80,18 +81,35 @@ def main() -> None:
         port = receive.recv()
         (work / "catalog.toml").write_text(catalog(port, args.sources))
         db = work / "rw.db"
-        env = {**os.environ, "REGIONWATCH_DATABASE_URL": f"sqlite:///{db}",
-               "REGIONWATCH_SOURCES": str(work / "catalog.toml"), "REGIONWATCH_LOG_LEVEL": "WARNING",
-               "REGIONWATCH_SLACK__TOKEN": "xoxb-bench", "REGIONWATCH_SLACK__API_URL": slack.api_url,
-               "REGIONWATCH_SLACK__CHANNEL": "#bench-default", "REGIONWATCH_FETCH__DELAY": "0",
-               "REGIONWATCH_FETCH__ALLOW_PRIVATE": "true", "REGIONWATCH_FETCH__OBEY_ROBOTS": "true"}
+        env = {
+            **os.environ,
+            "REGIONWATCH_DATABASE_URL": f"sqlite:///{db}",
+            "REGIONWATCH_SOURCES": str(work / "catalog.toml"),
+            "REGIONWATCH_LOG_LEVEL": "WARNING",
+            "REGIONWATCH_SLACK__TOKEN": "xoxb-bench",
+            "REGIONWATCH_SLACK__API_URL": slack.api_url,
+            "REGIONWATCH_SLACK__CHANNEL": "#bench-default",
+            "REGIONWATCH_FETCH__DELAY": "0",
+            "REGIONWATCH_FETCH__ALLOW_PRIVATE": "true",
+            "REGIONWATCH_FETCH__OBEY_ROBOTS": "true",
+        }
         subprocess.run([str(RW_BIN), "db", "upgrade"], env=env, cwd=work, check=True, stdout=subprocess.DEVNULL)
-        daemon = subprocess.Popen([str(RW_BIN), "run", "--tick", "1"], env=env, cwd=work,
-                                  stdout=open(work / "daemon.log", "w"), stderr=subprocess.STDOUT)
+        daemon = subprocess.Popen(
+            [str(RW_BIN), "run", "--tick", "1"],
+            env=env,
+            cwd=work,
+            stdout=open(work / "daemon.log", "w"),
+            stderr=subprocess.STDOUT,
+        )
         latencies: list[float] = []
         try:
-            wait_until("the baseline crawl", lambda: db.exists() and query(
-                db, "SELECT count(DISTINCT source_id) FROM fetches")[0][0] >= args.sources, 60)
+            wait_until(
+                "the baseline crawl",
+                lambda: (
+                    db.exists() and query(db, "SELECT count(DISTINCT source_id) FROM fetches")[0][0] >= args.sources
+                ),
+                60,
+            )
             for _ in range(args.edits):
                 since = query(db, "SELECT coalesce(max(id), 0) FROM changes")[0][0]
                 pages.edit()
@@ -104,8 +122,10 @@ def main() -> None:
             server.join()
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
-    print(f"change -> Slack over {len(ordered)} changes: p50 {statistics.median(ordered):.2f} s, "
-          f"p95 {p95:.2f} s, max {ordered[-1]:.2f} s; goal p95 <= 2 s: {'met' if p95 <= 2 else 'MISSED'}")
+    print(
+        f"change -> Slack over {len(ordered)} changes: p50 {statistics.median(ordered):.2f} s, "
+        f"p95 {p95:.2f} s, max {ordered[-1]:.2f} s; goal p95 <= 2 s: {'met' if p95 <= 2 else 'MISSED'}"
+    )
 
 
 def _changes(db: Path, since: object) -> list[tuple[object, ...]]:

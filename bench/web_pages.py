@@ -21,10 +21,21 @@ from monitor.config import Settings
 from monitor.web.app import create_app
 from tests.web.server import serving
 
-PAGES = ["/", "/changes", "/changes?window=90d&as_of=2024-07-20", "/map/openai/api",
-         "/map/openai/api?as_of=2024-07-10&compare=2024-06-21", "/country/HK", "/country/CN?as_of=2024-07-10",
-         "/ask?country=HK&provider=openai&product=api&at=2024-07-10", "/provider/openai", "/change/1",
-         "/api/ask?country=RS&at=2024-07-20", "/map.svg", "/feed.xml"]
+PAGES = [
+    "/",
+    "/changes",
+    "/changes?window=90d&as_of=2024-07-20",
+    "/map/openai/api",
+    "/map/openai/api?as_of=2024-07-10&compare=2024-06-21",
+    "/country/HK",
+    "/country/CN?as_of=2024-07-10",
+    "/ask?country=HK&provider=openai&product=api&at=2024-07-10",
+    "/provider/openai",
+    "/change/1",
+    "/api/ask?country=RS&at=2024-07-20",
+    "/map.svg",
+    "/feed.xml",
+]
 
 
 def main(database: str) -> None:
@@ -32,13 +43,24 @@ def main(database: str) -> None:
         for path in PAGES:
             client.get(base + path)
             response = client.get(base + path, headers={"accept-encoding": "identity"})
-            times = [float(subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", base + path],
-                                          capture_output=True, text=True, check=True).stdout) * 1000
-                     for _ in range(20)]
+            times = [
+                float(
+                    subprocess.run(
+                        ["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", base + path],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
+                )
+                * 1000
+                for _ in range(20)
+            ]
             zipped = client.get(base + path, headers={"accept-encoding": "gzip"})
             wire = int(zipped.headers.get("content-length", len(zipped.content)))
-            print(f"{path:62} {response.status_code} median {statistics.median(times):6.1f} ms  "
-                  f"max {max(times):6.1f} ms  {len(response.content):7d} B  ({wire} B on the wire)")
+            print(
+                f"{path:62} {response.status_code} median {statistics.median(times):6.1f} ms  "
+                f"max {max(times):6.1f} ms  {len(response.content):7d} B  ({wire} B on the wire)"
+            )
 
 
 if __name__ == "__main__":

@@ -21,33 +21,65 @@ from monitor.timeutil import diff_deadline
 from monitor.types import Route, Source
 
 
-def observe_text_page(session: Session, source: Source, *, snapshot_id: int, text: str, observed_at: datetime,
-                      previous_snapshot_id: int | None, routes: Sequence[Route], diff_chars: int) -> list[ChangeRow]:
+def observe_text_page(
+    session: Session,
+    source: Source,
+    *,
+    snapshot_id: int,
+    text: str,
+    observed_at: datetime,
+    previous_snapshot_id: int | None,
+    routes: Sequence[Route],
+    diff_chars: int,
+) -> list[ChangeRow]:
     """A text change, and the access signal the page's new lines carry, if any."""
     before = previous_text(session, previous_snapshot_id)
     if before is None or before == text:
         return []
     diff = text_diff(before, text, max_chars=diff_chars, deadline=diff_deadline())
-    changes = [record_text_change(session, source, diff=diff, observed_at=observed_at,
-                                  from_snapshot_id=previous_snapshot_id, to_snapshot_id=snapshot_id, routes=routes)]
+    changes = [
+        record_text_change(
+            session,
+            source,
+            diff=diff,
+            observed_at=observed_at,
+            from_snapshot_id=previous_snapshot_id,
+            to_snapshot_id=snapshot_id,
+            routes=routes,
+        )
+    ]
     old = set(before.splitlines())
     new_lines = [line for line in text.splitlines() if line.strip() and line not in old]
     if new_lines:
-        signal = extract_signal(title=new_lines[0], text="\n".join(new_lines[1:]), published=observed_at,
-                                url=source.url, language=source.language, default_provider=source.provider)
-        if (row := record_signal(session, source, signal, now=observed_at, routes=routes,
-                                 to_snapshot_id=snapshot_id)) is not None:
+        signal = extract_signal(
+            title=new_lines[0],
+            text="\n".join(new_lines[1:]),
+            published=observed_at,
+            url=source.url,
+            language=source.language,
+            default_provider=source.provider,
+        )
+        if (
+            row := record_signal(session, source, signal, now=observed_at, routes=routes, to_snapshot_id=snapshot_id)
+        ) is not None:
             changes.append(row)
     return changes
 
 
-def observe_news(session: Session, source: Source, item_ids: Sequence[int], *, now: datetime,
-                 routes: Sequence[Route]) -> list[ChangeRow]:
+def observe_news(
+    session: Session, source: Source, item_ids: Sequence[int], *, now: datetime, routes: Sequence[Route]
+) -> list[ChangeRow]:
     """Signals from the feed items a fetch added or edited; an edit alerts only if its signal changed."""
     changes: list[ChangeRow] = []
     for item in news_items(session, item_ids):
-        signal = extract_signal(title=item.title, text=item.summary, published=item.published_at, url=item.link,
-                                language=item.language or source.language, default_provider=source.provider)
+        signal = extract_signal(
+            title=item.title,
+            text=item.summary,
+            published=item.published_at,
+            url=item.link,
+            language=item.language or source.language,
+            default_provider=source.provider,
+        )
         if (row := record_signal(session, source, signal, now=now, routes=routes, item=item)) is not None:
             changes.append(row)
     return changes

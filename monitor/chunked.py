@@ -1,7 +1,7 @@
 """Splitting a long sequence or stream into lists of a bounded size (``itertools.batched`` from 3.12).
 
-    for ids in chunked(source_ids, 500):        # IN lists every backend accepts
-        session.execute(select(...).where(Row.id.in_(ids)))
+for ids in chunked(source_ids, 500):        # IN lists every backend accepts
+    session.execute(select(...).where(Row.id.in_(ids)))
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def check_zone(name: str) -> str:
 
 
 def check_cron(text: str) -> str:
-    """"mon 08:00", "daily 07:30" or a five-field crontab line, or ValueError.
+    """ "mon 08:00", "daily 07:30" or a five-field crontab line, or ValueError.
 
     Parsed by APScheduler's own CronTrigger, the one the daemon schedules the digest with.
     """
@@ -80,8 +80,13 @@ class FetchSettings(BaseModel):
     obey_robots: bool = True
     retries: int = Field(2, ge=0, description="retries of transient errors per request")
     crawl_timeout: float = Field(900.0, gt=0, description="hard limit for one crawl batch")
-    processes: int = Field(0, ge=0, le=64, description="crawl processes per batch; 0: one per 1,000 sources, "
-                                                           "at most the CPU count minus one (fetch/shard.py)")
+    processes: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="crawl processes per batch; 0: one per 1,000 sources, "
+        "at most the CPU count minus one (fetch/shard.py)",
+    )
     allow_private: bool = Field(False, description="allow redirects to private addresses")
 
 
@@ -96,10 +101,13 @@ class LimitsSettings(BaseModel):
 class DetectSettings(BaseModel):
     """How a read of an availability list becomes a fact (see detect/decide.py)."""
 
-    confirm_after: timedelta = Field(timedelta(minutes=10), description="a set change is applied only when a "
-                                     "fresh re-fetch at least this much later reads the same set")
-    max_removed_fraction: float = Field(0.2, gt=0, le=1, description="a removal of this share of the list "
-                                        "or more is held for a person")
+    confirm_after: timedelta = Field(
+        timedelta(minutes=10),
+        description="a set change is applied only when a fresh re-fetch at least this much later reads the same set",
+    )
+    max_removed_fraction: float = Field(
+        0.2, gt=0, le=1, description="a removal of this share of the list or more is held for a person"
+    )
 
     @field_validator("confirm_after", mode="before")
     @classmethod
@@ -128,12 +136,19 @@ class SlackSettings(BaseModel):
     api_url: str = "https://slack.com/api/"
     webhook_url: SecretStr | None = None
     timeout: int = Field(10, ge=1, description="seconds before one Slack request gives up")
-    max_attempts: int = Field(8, ge=1, description="attempts before an alert is dead, for failures that are "
-                              "neither transient (Slack down, 5xx, 429, network: retried until it works) "
-                              "nor permanent (token, scopes, channel: dead at once)")
+    max_attempts: int = Field(
+        8,
+        ge=1,
+        description="attempts before an alert is dead, for failures that are "
+        "neither transient (Slack down, 5xx, 429, network: retried until it works) "
+        "nor permanent (token, scopes, channel: dead at once)",
+    )
     backoff: float = Field(30.0, ge=0, description="seconds before the first retry; doubles per attempt")
-    backoff_max: float = Field(3600.0, ge=0, description="longest wait between two attempts; a long outage "
-                               "is retried this often for as long as it lasts")
+    backoff_max: float = Field(
+        3600.0,
+        ge=0,
+        description="longest wait between two attempts; a long outage is retried this often for as long as it lasts",
+    )
     lease: float = Field(300.0, gt=0, description="seconds a dispatcher owns a claimed alert")
     interval: float = Field(1.0, ge=0, description="seconds between two messages to one channel")
 
@@ -147,11 +162,14 @@ class SmtpSettings(BaseModel):
     sender: str = "regionwatch@localhost"
     ca_file: Path | None = Field(None, description="CA bundle to verify the server with instead of the system's")
     timeout: float = Field(30.0, gt=0, description="seconds before an SMTP connection or command gives up")
-    max_attempts: int = Field(8, ge=1, description="attempts before an e-mail alert is dead, for failures "
-                              "that are neither transient (4xx, connection refused, timeout: retried until "
-                              "it works) nor permanent (5xx: dead at once)")
-    backoff: float = Field(60.0, ge=0, description="seconds before an e-mail alert's first retry; doubles "
-                           "per attempt")
+    max_attempts: int = Field(
+        8,
+        ge=1,
+        description="attempts before an e-mail alert is dead, for failures "
+        "that are neither transient (4xx, connection refused, timeout: retried until "
+        "it works) nor permanent (5xx: dead at once)",
+    )
+    backoff: float = Field(60.0, ge=0, description="seconds before an e-mail alert's first retry; doubles per attempt")
     backoff_max: float = Field(3600.0, ge=0, description="longest wait between two attempts of an e-mail alert")
 
 
@@ -184,8 +202,11 @@ class WebSettings(BaseModel):
     host: str = Field("127.0.0.1", description="address to bind; loopback unless told otherwise")
     port: int = Field(8080, ge=0, le=65535, description="TCP port to listen on")
     token: SecretStr | None = Field(None, description="bearer token every request must carry")
-    public_url: str | None = Field(None, description="where people reach the web view (https://rw.example.com); "
-                                   "Slack alerts, the digest and the feed link to its pages when set")
+    public_url: str | None = Field(
+        None,
+        description="where people reach the web view (https://rw.example.com); "
+        "Slack alerts, the digest and the feed link to its pages when set",
+    )
 
     @field_validator("public_url")
     @classmethod
@@ -202,15 +223,19 @@ class CelerySettings(BaseModel):
 
     broker_url: str = Field("redis://127.0.0.1:6379/0", description="Redis or RabbitMQ (amqp://) URL")
     queue: str = Field("regionwatch", description="the queue crawl and dispatch tasks go to")
-    batch: int = Field(500, ge=1, description="most sources in one crawl task (a domain's sources stay in "
-                       "one task up to this)")
-    max_retries: int = Field(3, ge=0, description="retries of a failing crawl task before its sources are "
-                             "recorded as failed")
+    batch: int = Field(
+        500, ge=1, description="most sources in one crawl task (a domain's sources stay in one task up to this)"
+    )
+    max_retries: int = Field(
+        3, ge=0, description="retries of a failing crawl task before its sources are recorded as failed"
+    )
     retry_delay: float = Field(30.0, ge=0, description="seconds before a failed crawl task is tried again")
-    busy_delay: float = Field(5.0, ge=0, description="seconds before a crawl task whose domain another task "
-                              "holds asks again")
-    visibility_timeout: float = Field(3600.0, gt=0, description="Redis only: seconds before a task taken by a "
-                                      "worker that died is given to another")
+    busy_delay: float = Field(
+        5.0, ge=0, description="seconds before a crawl task whose domain another task holds asks again"
+    )
+    visibility_timeout: float = Field(
+        3600.0, gt=0, description="Redis only: seconds before a task taken by a worker that died is given to another"
+    )
 
 
 SQLITE_NOT_SHARED = "SQLite cannot be shared between machines: use PostgreSQL with executor = celery"

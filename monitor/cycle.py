@@ -41,27 +41,34 @@ _READ = (Outcome.CHANGED, Outcome.UNCHANGED, Outcome.NOT_MODIFIED)
 
 def rules(settings: Settings, source: Source | None = None) -> Rules:
     """The detection rules the settings (and a source's own limits) set."""
-    return Rules(confirm_after=settings.detect.confirm_after,
-                 max_removed_fraction=settings.detect.max_removed_fraction,
-                 max_unmapped=source.availability.max_unmapped if source and source.availability else 3)
+    return Rules(
+        confirm_after=settings.detect.confirm_after,
+        max_removed_fraction=settings.detect.max_removed_fraction,
+        max_unmapped=source.availability.max_unmapped if source and source.availability else 3,
+    )
 
 
-def check(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *, now: datetime,
-          sessions: sessionmaker[Session] | None = None, warm: Warm | None = None,
-          sync: bool = True) -> CrawlReport:
+def check(
+    settings: Settings,
+    catalog: Catalog,
+    source_ids: Sequence[str],
+    *,
+    now: datetime,
+    sessions: sessionmaker[Session] | None = None,
+    warm: Warm | None = None,
+    sync: bool = True,
+) -> CrawlReport:
     """Fetch, record and detect for the given sources; then re-fetch, fresh, any held change
     whose confirming read is due by the end of the crawl (one more pass at most). ``sync``: see
     fetch.crawl.run_crawl."""
     if sessions is None:
         engine = make_engine(settings.database_url)
         try:
-            return check(settings, catalog, source_ids, now=now, sessions=session_factory(engine), warm=warm,
-                         sync=sync)
+            return check(settings, catalog, source_ids, now=now, sessions=session_factory(engine), warm=warm, sync=sync)
         finally:
             engine.dispose()
     detect = detector(catalog, settings)
-    report = run_crawl(settings, catalog, source_ids, now=now, sessions=sessions, detect=detect, warm=warm,
-                       sync=sync)
+    report = run_crawl(settings, catalog, source_ids, now=now, sessions=sessions, detect=detect, warm=warm, sync=sync)
     later = now + timedelta(seconds=report.elapsed)
     with sessions() as session:
         due = confirmations_due(session, later, among=source_ids)
@@ -70,8 +77,11 @@ def check(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *, no
     log.info("crawl: %d held change(s) due for a confirming read: fetching again", len(due))
     again = run_crawl(settings, catalog, due, now=later, sessions=sessions, detect=detect, sync=sync)
     replaced = {r.source_id: r for r in again.results}
-    return replace(report, elapsed=report.elapsed + again.elapsed,
-                   results=tuple(replaced.get(r.source_id, r) for r in report.results))
+    return replace(
+        report,
+        elapsed=report.elapsed + again.elapsed,
+        results=tuple(replaced.get(r.source_id, r) for r in report.results),
+    )
 
 
 def detector(catalog: Catalog, settings: Settings) -> Detect:
@@ -84,15 +94,17 @@ def detector(catalog: Catalog, settings: Settings) -> Detect:
         changes += len(applied.changes)
         if changes or applied.outcomes:
             counted = Counter(o.value for o in applied.outcomes.values())
-            log.info("detect: %d changes recorded%s", changes,
-                     "".join(f", {n} {what}" for what, n in sorted(counted.items())))
+            log.info(
+                "detect: %d changes recorded%s",
+                changes,
+                "".join(f", {n} {what}" for what, n in sorted(counted.items())),
+            )
         return applied.outcomes
 
     return detect
 
 
-def detect_pages(session: Session, catalog: Catalog, results: Sequence[SourceResult], *,
-                 settings: Settings) -> Applied:
+def detect_pages(session: Session, catalog: Catalog, results: Sequence[SourceResult], *, settings: Settings) -> Applied:
     """Decide every availability page read of a chunk and apply the decisions in bulk."""
     pages = [r for r in results if r.source.availability is not None and r.outcome in _READ]
     rereads = needing_rereads(session, [r.source.id for r in pages if r.outcome is not Outcome.CHANGED])
@@ -101,8 +113,11 @@ def detect_pages(session: Session, catalog: Catalog, results: Sequence[SourceRes
         return Applied()
     # workers on one PostgreSQL database decide a product one at a time (a no-op on SQLite)
     lock_products(session, [(r.source.provider, r.source.product) for r in pages])
-    known = load_known(session, sources=[r.source for r in pages],
-                       snapshot_ids=[i for r in pages for i in (r.snapshot_id, r.previous_snapshot_id) if i])
+    known = load_known(
+        session,
+        sources=[r.source for r in pages],
+        snapshot_ids=[i for r in pages for i in (r.snapshot_id, r.previous_snapshot_id) if i],
+    )
     reads = []
     for result in pages:
         obs = observation(result, known)
@@ -121,22 +136,35 @@ def observation(result: SourceResult, known: ChunkKnown) -> Observation:
     complete = result.complete if changed else bool((stored.claims or {}).get("complete", True) if stored else True)
     return Observation(
         claim=result.claim if changed else known.claim(snapshot),
-        facts=FetchFacts(final_url=result.final_url, fresh=result.outcome is not Outcome.NOT_MODIFIED,
-                         conditional=result.conditional, complete=complete,
-                         last_modified=http_date(result.last_modified)),
+        facts=FetchFacts(
+            final_url=result.final_url,
+            fresh=result.outcome is not Outcome.NOT_MODIFIED,
+            conditional=result.conditional,
+            complete=complete,
+            last_modified=http_date(result.last_modified),
+        ),
         observed_at=result.fetched_at,
     )
 
 
-def _page_read(result: SourceResult, obs: Observation, decision: Decision, known: ChunkKnown,
-               diff_chars: int) -> PageRead:
+def _page_read(
+    result: SourceResult, obs: Observation, decision: Decision, known: ChunkKnown, diff_chars: int
+) -> PageRead:
     changed = result.outcome is Outcome.CHANGED
     snapshot = result.snapshot_id if changed else result.previous_snapshot_id
-    return PageRead(source=result.source, decision=decision, observed_at=result.fetched_at,
-                    fetch_id=result.fetch_id, snapshot_id=snapshot, new_snapshot=changed, claim=obs.claim,
-                    complete=obs.facts.complete, final_url=result.final_url,
-                    last_modified=obs.facts.last_modified,
-                    diff=_diff(result, decision, known, diff_chars))
+    return PageRead(
+        source=result.source,
+        decision=decision,
+        observed_at=result.fetched_at,
+        fetch_id=result.fetch_id,
+        snapshot_id=snapshot,
+        new_snapshot=changed,
+        claim=obs.claim,
+        complete=obs.facts.complete,
+        final_url=result.final_url,
+        last_modified=obs.facts.last_modified,
+        diff=_diff(result, decision, known, diff_chars),
+    )
 
 
 def _diff(result: SourceResult, decision: Decision, known: ChunkKnown, diff_chars: int) -> dict[str, object] | None:
@@ -147,8 +175,9 @@ def _diff(result: SourceResult, decision: Decision, known: ChunkKnown, diff_char
         old, new = known.text(state.good_snapshot_id if state else None), result.text
         return _text_diff(old, new, diff_chars) if old != new else None
     if decision.kind is DecisionKind.CONFIRM and (held := known.held.get(result.source.id)) is not None:
-        return _text_diff(known.text(held.from_snapshot_id), known.text(held.snapshot_id) or result.text,
-                          diff_chars) or {}
+        return (
+            _text_diff(known.text(held.from_snapshot_id), known.text(held.snapshot_id) or result.text, diff_chars) or {}
+        )
     return None
 
 
@@ -167,10 +196,16 @@ def _other(session: Session, catalog: Catalog, result: SourceResult, diff_chars:
         ids = (*result.new_items, *result.edited_items)
         return list(observe_news(session, source, ids, now=result.fetched_at, routes=catalog.routes))
     if source.availability is None and result.outcome is Outcome.CHANGED and result.snapshot_id is not None:
-        return list(observe_text_page(
-            session, source, snapshot_id=result.snapshot_id, text=result.text or "",
-            observed_at=result.fetched_at, previous_snapshot_id=result.previous_snapshot_id,
-            routes=catalog.routes, diff_chars=diff_chars))
+        return list(
+            observe_text_page(
+                session,
+                source,
+                snapshot_id=result.snapshot_id,
+                text=result.text or "",
+                observed_at=result.fetched_at,
+                previous_snapshot_id=result.previous_snapshot_id,
+                routes=catalog.routes,
+                diff_chars=diff_chars,
+            )
+        )
     return []
-
-

@@ -48,31 +48,47 @@ def reextract(session: Session, source: Source, *, routes: Sequence[Route], now:
             changed += 1
         rejected = reject_reason(claim, max_unmapped=spec.max_unmapped)
         complete = bool((snapshot.claims or {}).get("complete", True))
-        snapshot.claims = {**claim_json(claim, complete=complete),
-                           **({"suspect": rejected[0]} if rejected else {})}
+        snapshot.claims = {**claim_json(claim, complete=complete), **({"suspect": rejected[0]} if rejected else {})}
         if rejected is None:
             latest = (snapshot, claim)
     if latest is None:
         return ReextractResult(snapshots=len(snapshots), claims_changed=changed, correction=None)
-    return ReextractResult(snapshots=len(snapshots), claims_changed=changed,
-                           correction=_correct(session, source, *latest, routes=routes, now=now))
+    return ReextractResult(
+        snapshots=len(snapshots),
+        claims_changed=changed,
+        correction=_correct(session, source, *latest, routes=routes, now=now),
+    )
 
 
-def _correct(session: Session, source: Source, snapshot: SnapshotRow, claim: object, *,
-             routes: Sequence[Route], now: datetime) -> ChangeRow | None:
+def _correct(
+    session: Session, source: Source, snapshot: SnapshotRow, claim: object, *, routes: Sequence[Route], now: datetime
+) -> ChangeRow | None:
     codes = frozenset(getattr(claim, "codes", frozenset()))
     previous = open_codes(session, source.provider, source.product_key) or frozenset()
     added, removed = diff_sets(previous, codes)
     if not added and not removed:
         return None
     change = Change(
-        kind=ChangeKind.AVAILABILITY, source_id=source.id, provider=source.provider,
-        product=source.product_key, added=added, removed=removed, severity=Severity.LOW,
-        title=f"technical correction after re-extraction of {source.id}", url=source.url,
+        kind=ChangeKind.AVAILABILITY,
+        source_id=source.id,
+        provider=source.provider,
+        product=source.product_key,
+        added=added,
+        removed=removed,
+        severity=Severity.LOW,
+        title=f"technical correction after re-extraction of {source.id}",
+        url=source.url,
     )
-    row = record_change(session, change, routes=routes, detected_at=now, to_snapshot_id=snapshot.id,
-                        correction=True)
-    apply_set_change(session, provider=source.provider, product=source.product_key, added=added,
-                     removed=removed, valid_from=now, recorded_at=now, change_id=row.id,
-                     snapshot_id=snapshot.id)
+    row = record_change(session, change, routes=routes, detected_at=now, to_snapshot_id=snapshot.id, correction=True)
+    apply_set_change(
+        session,
+        provider=source.provider,
+        product=source.product_key,
+        added=added,
+        removed=removed,
+        valid_from=now,
+        recorded_at=now,
+        change_id=row.id,
+        snapshot_id=snapshot.id,
+    )
     return row

@@ -23,7 +23,7 @@ def diff_deadline() -> float:
 
 
 def parse_duration(text: str) -> timedelta:
-    """"90s", "30m", "6h", "1d", "2w" -> timedelta; ValueError otherwise."""
+    """ "90s", "30m", "6h", "1d", "2w" -> timedelta; ValueError otherwise."""
     match = _DURATION.match(text)
     if not match:
         raise ValueError(f"bad duration {text!r} (use e.g. 30m, 6h, 1d)")

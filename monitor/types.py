@@ -42,8 +42,7 @@ class Outcome(enum.StrEnum):
 
 
 _OK_OUTCOMES = frozenset(
-    {Outcome.CHANGED, Outcome.UNCHANGED, Outcome.NOT_MODIFIED, Outcome.SUSPECT, Outcome.HELD,
-     Outcome.CONFIRMED}
+    {Outcome.CHANGED, Outcome.UNCHANGED, Outcome.NOT_MODIFIED, Outcome.SUSPECT, Outcome.HELD, Outcome.CONFIRMED}
 )
 
 

@@ -28,8 +28,7 @@ class CaptureSpider(Spider):
     # Every answer reaches the spider except the redirects RedirectMiddleware follows.
     handle_httpstatus_list: ClassVar[list[int]] = [300, 304, 305, 306, *range(400, 600)]
 
-    def __init__(self, *, targets: Sequence[FetchTarget], started_at: datetime,
-                 **kwargs: Any) -> None:
+    def __init__(self, *, targets: Sequence[FetchTarget], started_at: datetime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.targets = tuple(t for t in targets if t.kind is self.kind)
         self.started_at = started_at
@@ -50,8 +49,14 @@ class CaptureSpider(Spider):
             headers["If-None-Match"] = target.etag
         if target.last_modified:
             headers["If-Modified-Since"] = target.last_modified
-        return Request(target.url, headers=headers, callback=self.answered, errback=self.failed,
-                       dont_filter=True, meta={"target": target, "source_id": target.source_id})
+        return Request(
+            target.url,
+            headers=headers,
+            callback=self.answered,
+            errback=self.failed,
+            dont_filter=True,
+            meta={"target": target, "source_id": target.source_id},
+        )
 
     def now(self) -> datetime:
         """The crawl's start moment (given by the parent) plus the time elapsed since."""
@@ -60,20 +65,33 @@ class CaptureSpider(Spider):
     def answered(self, response: Response) -> Iterator[Capture]:
         target: FetchTarget = response.meta["target"]
         headers = header_dict(response)
-        outcome, error = classify_response(kind=self.kind, status=response.status,
-                                           headers=headers, body=response.body,
-                                           url=target.url, final_url=response.url)
+        outcome, error = classify_response(
+            kind=self.kind,
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            url=target.url,
+            final_url=response.url,
+        )
         if response.meta.get(TRUNCATED_META) and (outcome is None or outcome.ok):
             outcome, error = Outcome.TRUNCATED, response.meta[TRUNCATED_META]
         now = self.now()
-        retry = retry_after_seconds(headers.get("retry-after"), now=now) \
-            if outcome is Outcome.RATE_LIMITED else None
+        retry = retry_after_seconds(headers.get("retry-after"), now=now) if outcome is Outcome.RATE_LIMITED else None
         yield Capture(
-            source_id=target.source_id, url=target.url, final_url=response.url,
-            fetched_at=now, elapsed=self._elapsed(response.meta), status=response.status,
-            headers=headers, body=response.body, etag=headers.get("etag"),
-            last_modified=headers.get("last-modified"), outcome=outcome, error=error,
-            retry_after=retry, conditional=bool(target.etag or target.last_modified),
+            source_id=target.source_id,
+            url=target.url,
+            final_url=response.url,
+            fetched_at=now,
+            elapsed=self._elapsed(response.meta),
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"),
+            outcome=outcome,
+            error=error,
+            retry_after=retry,
+            conditional=bool(target.etag or target.last_modified),
         )
 
     def failed(self, failure: Failure) -> Iterator[Capture]:
@@ -85,9 +103,14 @@ class CaptureSpider(Spider):
         target: FetchTarget = request.meta["target"]
         outcome, error = classify_failure(exc, stopping=not self.crawler.crawling)
         yield Capture(
-            source_id=target.source_id, url=target.url, final_url=request.url,
-            fetched_at=self.now(), elapsed=self._elapsed(request.meta), outcome=outcome,
-            error=error, conditional=bool(target.etag or target.last_modified),
+            source_id=target.source_id,
+            url=target.url,
+            final_url=request.url,
+            fetched_at=self.now(),
+            elapsed=self._elapsed(request.meta),
+            outcome=outcome,
+            error=error,
+            conditional=bool(target.etag or target.last_modified),
         )
 
     def _elapsed(self, meta: dict[str, Any]) -> float:

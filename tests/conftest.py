@@ -47,8 +47,9 @@ def postgres_dbs() -> Iterator[PostgresDatabases | None]:
     dbs.close()
 
 
-def _backend(request: pytest.FixtureRequest, sqlite_dbs: SqliteDatabases,
-             postgres_dbs: PostgresDatabases | None) -> SqliteDatabases | PostgresDatabases:
+def _backend(
+    request: pytest.FixtureRequest, sqlite_dbs: SqliteDatabases, postgres_dbs: PostgresDatabases | None
+) -> SqliteDatabases | PostgresDatabases:
     if request.param == "postgres":
         if postgres_dbs is None:
             pytest.skip("PostgreSQL not configured: set REGIONWATCH_TEST_POSTGRES_URL")
@@ -57,8 +58,9 @@ def _backend(request: pytest.FixtureRequest, sqlite_dbs: SqliteDatabases,
 
 
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, sqlite_dbs: SqliteDatabases,
-           postgres_dbs: PostgresDatabases | None) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, sqlite_dbs: SqliteDatabases, postgres_dbs: PostgresDatabases | None
+) -> Iterator[str]:
     """A fresh database at head, built by the migrations, on each backend."""
     backend = _backend(request, sqlite_dbs, postgres_dbs)
     url = backend.migrated()
@@ -68,8 +70,9 @@ def db_url(request: pytest.FixtureRequest, sqlite_dbs: SqliteDatabases,
 
 
 @pytest.fixture(params=BACKENDS)
-def empty_db_url(request: pytest.FixtureRequest, sqlite_dbs: SqliteDatabases,
-                 postgres_dbs: PostgresDatabases | None) -> Iterator[str]:
+def empty_db_url(
+    request: pytest.FixtureRequest, sqlite_dbs: SqliteDatabases, postgres_dbs: PostgresDatabases | None
+) -> Iterator[str]:
     """A fresh empty database (no schema), on each backend."""
     backend = _backend(request, sqlite_dbs, postgres_dbs)
     url = backend.empty()

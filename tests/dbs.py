@@ -69,9 +69,7 @@ class PostgresDatabases:
         name = f"{self.prefix}_{self._counter}"
         query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
-            query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(template)
-            )
+            query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
         with _admin(self.admin_url) as conn:
             conn.execute(query)
         self.created.append(name)

@@ -3,19 +3,59 @@
 from __future__ import annotations
 
 FORTY = [
-    "Albania", "Argentina", "Australia", "Austria", "Bangladesh", "Belgium", "Brazil", "Canada",
-    "Chile", "Colombia", "Denmark", "Egypt", "Finland", "France", "Germany", "Ghana", "Greece",
-    "Hong Kong", "India", "Indonesia", "Ireland", "Italy", "Japan", "Kenya", "Macao", "Mexico",
-    "Morocco", "Netherlands", "New Zealand", "Nigeria", "Norway", "Peru", "Philippines",
-    "Poland", "Portugal", "Singapore", "South Africa", "Spain", "Sweden", "Türkiye",
+    "Albania",
+    "Argentina",
+    "Australia",
+    "Austria",
+    "Bangladesh",
+    "Belgium",
+    "Brazil",
+    "Canada",
+    "Chile",
+    "Colombia",
+    "Denmark",
+    "Egypt",
+    "Finland",
+    "France",
+    "Germany",
+    "Ghana",
+    "Greece",
+    "Hong Kong",
+    "India",
+    "Indonesia",
+    "Ireland",
+    "Italy",
+    "Japan",
+    "Kenya",
+    "Macao",
+    "Mexico",
+    "Morocco",
+    "Netherlands",
+    "New Zealand",
+    "Nigeria",
+    "Norway",
+    "Peru",
+    "Philippines",
+    "Poland",
+    "Portugal",
+    "Singapore",
+    "South Africa",
+    "Spain",
+    "Sweden",
+    "Türkiye",
 ]
 
 
-def page(names: list[str], *, list_class: str = "countries", title: str = "Supported countries",
-         item_class: str = "", nav: tuple[str, ...] = ("Home", "Docs", "Pricing")) -> bytes:
+def page(
+    names: list[str],
+    *,
+    list_class: str = "countries",
+    title: str = "Supported countries",
+    item_class: str = "",
+    nav: tuple[str, ...] = ("Home", "Docs", "Pricing"),
+) -> bytes:
     """A realistic availability page: navigation, a script, the list, a footer."""
-    items = "\n".join(f'    <li class="{item_class}">{n}</li>' if item_class else f"    <li>{n}</li>"
-                      for n in names)
+    items = "\n".join(f'    <li class="{item_class}">{n}</li>' if item_class else f"    <li>{n}</li>" for n in names)
     links = "".join(f'<a href="/{n.lower()}">{n}</a>' for n in nav)
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{title}</title>

@@ -49,8 +49,15 @@ class Replayer:
     change is applied, a damage signature stays held.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], *, confirm: bool = True, settings: Settings | None = None,
-                 catalog: Catalog = CATALOG, source: Source = SOURCE) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        confirm: bool = True,
+        settings: Settings | None = None,
+        catalog: Catalog = CATALOG,
+        source: Source = SOURCE,
+    ) -> None:
         self.sessions, self.catalog, self.source = sessions, catalog, source
         self.confirm = confirm
         self.settings = settings or Settings(detect={"confirm_after": "0s"})
@@ -58,23 +65,40 @@ class Replayer:
         with transaction(sessions) as s:
             sync_sources(s, catalog, now=T0)
 
-    def observe(self, body: bytes, at: datetime, *, diff_chars: int = DIFF_CHARS,
-                final_url: str | None = None, conditional: bool = False) -> list[ChangeRow]:
+    def observe(
+        self,
+        body: bytes,
+        at: datetime,
+        *,
+        diff_chars: int = DIFF_CHARS,
+        final_url: str | None = None,
+        conditional: bool = False,
+    ) -> list[ChangeRow]:
         """One read of ``body`` at ``at`` (and its confirming read); the changes recorded."""
-        settings = self.settings.model_copy(update={"limits": self.settings.limits.model_copy(
-            update={"diff_chars": diff_chars})})
+        settings = self.settings.model_copy(
+            update={"limits": self.settings.limits.model_copy(update={"diff_chars": diff_chars})}
+        )
         detect = detector(self.catalog, settings)
         changes = self._read(detect, body, at, final_url, conditional)
         if self.confirm and self.outcomes[-1] is Outcome.HELD:
             changes += self._read(detect, body, at, final_url, False)
         return changes
 
-    def _read(self, detect: object, body: bytes, at: datetime, final_url: str | None,
-              conditional: bool) -> list[ChangeRow]:
+    def _read(
+        self, detect: object, body: bytes, at: datetime, final_url: str | None, conditional: bool
+    ) -> list[ChangeRow]:
         source = self.source
-        capture = Capture(source_id=source.id, url=source.url, final_url=final_url or source.url, fetched_at=at,
-                          elapsed=0.1, status=200, headers={"content-type": "text/html; charset=utf-8"},
-                          body=body, conditional=conditional)
+        capture = Capture(
+            source_id=source.id,
+            url=source.url,
+            final_url=final_url or source.url,
+            fetched_at=at,
+            elapsed=0.1,
+            status=200,
+            headers={"content-type": "text/html; charset=utf-8"},
+            body=body,
+            conditional=conditional,
+        )
         with transaction(self.sessions) as s:
             results = record_batch(s, [capture], {source.id: source})
             before = {c.id for c in s.query(ChangeRow.id)}

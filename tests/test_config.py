@@ -76,7 +76,9 @@ def test_missing_explicit_file(tmp_path: Path) -> None:
 def test_only_config_reads_the_environment() -> None:
     root = Path(__file__).resolve().parent.parent
     offenders = [
-        str(p.relative_to(root)) for pkg in ("monitor", "spiders") for p in (root / pkg).rglob("*.py")
+        str(p.relative_to(root))
+        for pkg in ("monitor", "spiders")
+        for p in (root / pkg).rglob("*.py")
         if p.name != "config.py" and ("os.environ" in p.read_text() or "getenv" in p.read_text())
     ]
     assert offenders == []

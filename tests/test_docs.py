@@ -45,7 +45,6 @@ def test_every_command_is_documented() -> None:
 
 def test_every_setting_is_documented() -> None:
     missing = [
-        (dotted, env) for dotted, env in _settings(Settings)
-        if f"`{dotted}`" not in README or f"`{env}`" not in README
+        (dotted, env) for dotted, env in _settings(Settings) if f"`{dotted}`" not in README or f"`{env}`" not in README
     ]
     assert missing == []

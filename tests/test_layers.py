@@ -19,12 +19,22 @@ def _imports() -> dict[str, set[str]]:
             parts = path.relative_to(ROOT).parts
             package = "spiders" if top == "spiders" else (parts[1] if len(parts) > 2 else "")
             for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-                names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else \
-                    [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                names = (
+                    [node.module]
+                    if isinstance(node, ast.ImportFrom) and node.module
+                    else [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else []
+                )
                 for name in names:
                     bits = name.split(".")
-                    target = "spiders" if bits[0] == "spiders" else bits[1] if bits[0] == "monitor" and len(bits) > 1 \
+                    target = (
+                        "spiders"
+                        if bits[0] == "spiders"
+                        else bits[1]
+                        if bits[0] == "monitor" and len(bits) > 1
                         else None
+                    )
                     if target in PACKAGES and package in PACKAGES and target != package:
                         found[package].add(target)
     return found

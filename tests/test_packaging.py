@@ -20,8 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_package_is_listed_for_the_wheel() -> None:
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["packages"])
-    found = {".".join(p.parent.relative_to(ROOT).parts) for top in ("monitor", "spiders")
-             for p in (ROOT / top).rglob("__init__.py")}
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts)
+        for top in ("monitor", "spiders")
+        for p in (ROOT / top).rglob("__init__.py")
+    }
     found |= {"monitor.migrations", "monitor.migrations.versions"}  # mapped from the top-level migrations/
     assert listed == found
 
@@ -34,16 +37,24 @@ def _free_port() -> int:
 
 def _wheel(source: Path, dist: Path) -> Path:
     """``pip wheel`` of a source tree or sdist, with the dev extras' setuptools (no index needed)."""
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(dist), str(source)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(source)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     (wheel,) = dist.glob("regionwatch-*.whl")
     return wheel
 
 
 @pytest.mark.slow
 def test_the_sdist_builds_the_same_wheel(tmp_path: Path) -> None:
-    built = subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir",
-                            str(tmp_path / "sdist"), str(ROOT)], capture_output=True, text=True, timeout=300)
+    built = subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(tmp_path / "sdist"), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stderr[-2000:]
     (sdist,) = (tmp_path / "sdist").glob("regionwatch-*.tar.gz")
     with tarfile.open(sdist) as archive:
@@ -62,14 +73,22 @@ def test_the_wheel_runs_from_an_empty_directory(tmp_path: Path) -> None:
     work.mkdir()
     wheel = _wheel(ROOT, dist)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    installed = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], capture_output=True,
-                               text=True, timeout=600)
+    installed = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", str(wheel)], capture_output=True, text=True, timeout=600
+    )
     assert installed.returncode == 0, installed.stderr
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONWATCH_")}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([str(venv / "bin" / "regionwatch"), *args], cwd=work, env=env, capture_output=True,
-                              text=True, timeout=300, check=False)
+        done = subprocess.run(
+            [str(venv / "bin" / "regionwatch"), *args],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         assert done.returncode == 0, (args, done.stderr)
         return done
 
@@ -80,8 +99,13 @@ def test_the_wheel_runs_from_an_empty_directory(tmp_path: Path) -> None:
     run("demo", "--out", str(work / "demo.html"))
     assert "wrote the digest" in run("digest", "preview", "--out", str(work / "digest.html")).stdout
     port = _free_port()
-    server = subprocess.Popen([str(venv / "bin" / "regionwatch"), "serve", "--port", str(port)], cwd=work, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(venv / "bin" / "regionwatch"), "serve", "--port", str(port)],
+        cwd=work,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -46,44 +46,59 @@ class LazyCommand:
 
 #: Every command, in the order --help lists them.
 COMMANDS: dict[str, LazyCommand] = {
-    "crawl": LazyCommand("monitor.cli.crawl:crawl",
-                         "Fetch the chosen sources now, in one batch; record and detect what changed."),
-    "run": LazyCommand("monitor.cli.run:run",
-                       "The daemon: scheduled crawls, alert dispatch every few seconds, the weekly digest."),
-    "extract": LazyCommand("monitor.cli.extract:extract",
-                           "Dry run: the claims a saved page makes under a source's selector."),
-    "reextract": LazyCommand("monitor.cli.extract:reextract",
-                             "Recompute claims from stored snapshots after an extractor fix "
-                             "(corrections, no alerts)."),
+    "crawl": LazyCommand(
+        "monitor.cli.crawl:crawl", "Fetch the chosen sources now, in one batch; record and detect what changed."
+    ),
+    "run": LazyCommand(
+        "monitor.cli.run:run", "The daemon: scheduled crawls, alert dispatch every few seconds, the weekly digest."
+    ),
+    "extract": LazyCommand(
+        "monitor.cli.extract:extract", "Dry run: the claims a saved page makes under a source's selector."
+    ),
+    "reextract": LazyCommand(
+        "monitor.cli.extract:reextract",
+        "Recompute claims from stored snapshots after an extractor fix (corrections, no alerts).",
+    ),
     "availability": LazyCommand("monitor.cli.query:availability", "Who served whom at a moment (default: now)."),
-    "changes": LazyCommand("monitor.cli.query:changes",
-                           'What was detected, newest first; signals are changes of kind "signal".'),
-    "history": LazyCommand("monitor.cli.history:history",
-                           "Every availability interval: when it started and ended, and the change or "
-                           "snapshot behind it."),
-    "diff": LazyCommand("monitor.cli.history:diff",
-                        "One change: countries removed and added, then its line and word diff "
-                        "(coloured on a terminal)."),
-    "serve": LazyCommand("monitor.cli.serve:serve",
-                         "Serve the read-only web view: overview, maps, countries, providers, changes, "
-                         "JSON API, feed."),
-    "demo": LazyCommand("monitor.cli.demo:demo",
-                        "Replay real events offline (local site, local Slack, temporary database): "
-                        "no setup, no network."),
-    "init": LazyCommand("monitor.cli.init:init",
-                        "Write a commented starter regionwatch.toml and create the database at head."),
-    "worker": LazyCommand("monitor.cli.worker:worker",
-                          "A Celery worker: takes crawl and dispatch tasks from the broker until stopped."),
-    "workers": LazyCommand("monitor.cli.worker:workers_app",
-                           "The Celery workers: which are up, what they run, what waits in the queue."),
-    "db": LazyCommand("monitor.cli.db:app",
-                      "Database schema: upgrade to the newest revision, show the current one, copy it."),
+    "changes": LazyCommand(
+        "monitor.cli.query:changes", 'What was detected, newest first; signals are changes of kind "signal".'
+    ),
+    "history": LazyCommand(
+        "monitor.cli.history:history",
+        "Every availability interval: when it started and ended, and the change or snapshot behind it.",
+    ),
+    "diff": LazyCommand(
+        "monitor.cli.history:diff",
+        "One change: countries removed and added, then its line and word diff (coloured on a terminal).",
+    ),
+    "serve": LazyCommand(
+        "monitor.cli.serve:serve",
+        "Serve the read-only web view: overview, maps, countries, providers, changes, JSON API, feed.",
+    ),
+    "demo": LazyCommand(
+        "monitor.cli.demo:demo",
+        "Replay real events offline (local site, local Slack, temporary database): no setup, no network.",
+    ),
+    "init": LazyCommand(
+        "monitor.cli.init:init", "Write a commented starter regionwatch.toml and create the database at head."
+    ),
+    "worker": LazyCommand(
+        "monitor.cli.worker:worker", "A Celery worker: takes crawl and dispatch tasks from the broker until stopped."
+    ),
+    "workers": LazyCommand(
+        "monitor.cli.worker:workers_app", "The Celery workers: which are up, what they run, what waits in the queue."
+    ),
+    "db": LazyCommand(
+        "monitor.cli.db:app", "Database schema: upgrade to the newest revision, show the current one, copy it."
+    ),
     "sources": LazyCommand("monitor.cli.sources:app", "The source catalog: list it, validate it."),
     "digest": LazyCommand("monitor.cli.digest:app", "The weekly digest e-mail: preview it as HTML, or send it now."),
-    "alerts": LazyCommand("monitor.cli.alerts:app",
-                          "The alert outbox: list it, send what is due to Slack, retry dead alerts."),
-    "held": LazyCommand("monitor.cli.held:app",
-                        "Held set changes: list them, accept one that is real, reject one that is not."),
+    "alerts": LazyCommand(
+        "monitor.cli.alerts:app", "The alert outbox: list it, send what is due to Slack, retry dead alerts."
+    ),
+    "held": LazyCommand(
+        "monitor.cli.held:app", "Held set changes: list them, accept one that is real, reject one that is not."
+    ),
 }
 
 
@@ -182,8 +197,9 @@ def root(
         Path | None, typer.Option("--config", "-c", help="settings file (default: ./regionwatch.toml)")
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="show tracebacks and debug logs")] = False,
-    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
-                                          help="print the version and exit")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", is_eager=True, callback=_version, help="print the version and exit")
+    ] = False,
 ) -> None:
     """Regionwatch: availability pages, newsrooms and regulators, watched for you."""
     from monitor.cli.context import AppContext
@@ -192,8 +208,9 @@ def root(
     # the demo states all its settings: a bad REGIONWATCH_* variable or file cannot stop it
     settings = isolated_settings() if ctx.invoked_subcommand == "demo" else load_settings(config)
     level = logging.DEBUG if debug else getattr(logging, settings.log_level.upper(), logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr, force=True)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True
+    )
     for noisy in ("alembic", "apscheduler"):  # their INFO lines repeat every job run
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
     # slack-sdk logs an ERROR for every failed request; the dispatcher says what each failure means

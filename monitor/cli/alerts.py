@@ -14,12 +14,25 @@ from monitor.store.engine import transaction
 from monitor.store.models import AlertRow, ChangeRow
 from monitor.timeutil import utcnow
 
-app = typer.Typer(help="The alert outbox: list it, send what is due to Slack, retry dead alerts.",
-                  no_args_is_help=True)
+app = typer.Typer(help="The alert outbox: list it, send what is due to Slack, retry dead alerts.", no_args_is_help=True)
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
-COLUMNS = ["id", "status", "channel", "destination", "attempts", "next_attempt_at", "sent_at", "slack_ts",
-           "kind", "provider", "change_id", "last_error", "dedup_key", "created_at"]
+COLUMNS = [
+    "id",
+    "status",
+    "channel",
+    "destination",
+    "attempts",
+    "next_attempt_at",
+    "sent_at",
+    "slack_ts",
+    "kind",
+    "provider",
+    "change_id",
+    "last_error",
+    "dedup_key",
+    "created_at",
+]
 
 
 class Status(enum.StrEnum):
@@ -39,10 +52,17 @@ def list_alerts(
     """The outbox, newest first: where each alert goes and how far it got."""
     state: AppContext = ctx.obj
     with state.sessions()() as session:
-        rows = [alert_dict(a, c) for a, c in outbox.list_alerts(
-            session, status=status.value if status else None, limit=limit)]
-    emit(rows, COLUMNS, fmt, title="Alerts",
-         first=("id", "status", "channel", "destination", "attempts", "next_attempt_at", "last_error"))
+        rows = [
+            alert_dict(a, c)
+            for a, c in outbox.list_alerts(session, status=status.value if status else None, limit=limit)
+        ]
+    emit(
+        rows,
+        COLUMNS,
+        fmt,
+        title="Alerts",
+        first=("id", "status", "channel", "destination", "attempts", "next_attempt_at", "last_error"),
+    )
 
 
 @app.command("dispatch")
@@ -74,9 +94,18 @@ def retry(
 def alert_dict(alert: AlertRow, change: ChangeRow | None) -> dict[str, Any]:
     """One outbox row as printed."""
     return {
-        "id": alert.id, "status": alert.status, "channel": alert.channel, "destination": alert.destination,
-        "attempts": alert.attempts, "next_attempt_at": alert.next_attempt_at, "sent_at": alert.sent_at,
-        "slack_ts": alert.slack_ts, "kind": change.kind if change else None,
-        "provider": change.provider if change else None, "change_id": alert.change_id,
-        "last_error": alert.last_error, "dedup_key": alert.dedup_key, "created_at": alert.created_at,
+        "id": alert.id,
+        "status": alert.status,
+        "channel": alert.channel,
+        "destination": alert.destination,
+        "attempts": alert.attempts,
+        "next_attempt_at": alert.next_attempt_at,
+        "sent_at": alert.sent_at,
+        "slack_ts": alert.slack_ts,
+        "kind": change.kind if change else None,
+        "provider": change.provider if change else None,
+        "change_id": alert.change_id,
+        "last_error": alert.last_error,
+        "dedup_key": alert.dedup_key,
+        "created_at": alert.created_at,
     }

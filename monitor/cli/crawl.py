@@ -52,11 +52,18 @@ def crawl(
 
 def _row(result: SourceReport) -> dict[str, Any]:
     return {
-        "source": result.source_id, "kind": result.kind.value, "outcome": result.outcome.value,
-        "status": result.http_status, "time": f"{result.elapsed:.2f}s",
-        "elapsed": round(result.elapsed, 3), "detail": _detail(result), "error": result.error,
-        "snapshot_id": result.snapshot_id, "new_items": result.new_items,
-        "edited_items": result.edited_items, "not_before": result.not_before,
+        "source": result.source_id,
+        "kind": result.kind.value,
+        "outcome": result.outcome.value,
+        "status": result.http_status,
+        "time": f"{result.elapsed:.2f}s",
+        "elapsed": round(result.elapsed, 3),
+        "detail": _detail(result),
+        "error": result.error,
+        "snapshot_id": result.snapshot_id,
+        "new_items": result.new_items,
+        "edited_items": result.edited_items,
+        "not_before": result.not_before,
         "fetched": result.fetched,
     }
 

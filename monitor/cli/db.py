@@ -10,8 +10,9 @@ import typer
 from monitor.cli.context import AppContext
 from monitor.store import migrate
 
-app = typer.Typer(help="Database schema: upgrade to the newest revision, show the current one, copy it.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Database schema: upgrade to the newest revision, show the current one, copy it.", no_args_is_help=True
+)
 
 
 @app.command("upgrade")
@@ -45,8 +46,14 @@ def current(ctx: typer.Context) -> None:
 @app.command("copy")
 def copy(
     ctx: typer.Context,
-    to: Annotated[str, typer.Option("--to", metavar="URL", help="the new, empty database to copy into "
-                                    "(postgresql://user@host:5432/db, or sqlite:///file.db)")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="URL",
+            help="the new, empty database to copy into (postgresql://user@host:5432/db, or sqlite:///file.db)",
+        ),
+    ],
 ) -> None:
     """Copy the whole database (history, changes, outbox) into a new one: SQLite to PostgreSQL, or back."""
     from monitor.store.copy import copy_database
@@ -63,5 +70,7 @@ def copy(
     started = time.monotonic()
     done = copy_database(state.settings.database_url, to, progress=progress)
     rows = sum(c.rows for c in done)
-    typer.echo(f"copied {rows:,} rows in {len(done)} tables in {time.monotonic() - started:.1f} s; counts verified. "
-               f"Point database_url (REGIONWATCH_DATABASE_URL) at the new database, then restart the daemon.")
+    typer.echo(
+        f"copied {rows:,} rows in {len(done)} tables in {time.monotonic() - started:.1f} s; counts verified. "
+        f"Point database_url (REGIONWATCH_DATABASE_URL) at the new database, then restart the daemon."
+    )

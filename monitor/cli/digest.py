@@ -61,8 +61,10 @@ def send(ctx: typer.Context, period: PeriodOption = None) -> None:
     require_finished(week, now)
     result = send_digest(state.sessions(), state.settings, state.catalog, period=week, now=now)
     if result.status is DigestStatus.SENT:
-        typer.echo(f"sent the digest for {week.name} to {len(result.delivered)} recipient(s): "
-                   f"{', '.join(result.delivered) or 'none left'}")
+        typer.echo(
+            f"sent the digest for {week.name} to {len(result.delivered)} recipient(s): "
+            f"{', '.join(result.delivered) or 'none left'}"
+        )
     elif result.status is DigestStatus.ALREADY_SENT:
         when = result.sent_at.isoformat(timespec="seconds") if result.sent_at else "earlier"
         typer.echo(f"the digest for {week.name} was already sent ({when}): nothing sent")
@@ -71,8 +73,9 @@ def send(ctx: typer.Context, period: PeriodOption = None) -> None:
     elif result.status is DigestStatus.NOT_CONFIGURED:
         raise ConfigError(f"digest not sent: {result.error}")
     else:
-        raise NotifyError(f"the digest for {week.name} was not sent: {result.error} "
-                          "(the week stays unsent; run again to retry)")
+        raise NotifyError(
+            f"the digest for {week.name} was not sent: {result.error} (the week stays unsent; run again to retry)"
+        )
 
 
 def _period(state: AppContext, text: str | None) -> Period:

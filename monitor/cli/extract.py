@@ -45,15 +45,30 @@ def extract(
         raise RegionwatchError(f"cannot read {file}: {exc.strerror}") from None
     claim = extract_claim(body, spec)
     if fmt is Format.JSON:
-        emit([{"source": source, "codes": sorted(claim.codes), "unmapped": list(claim.unmapped),
-               "caveats": {k: list(v) for k, v in claim.caveats.items()}, "names": claim.names}],
-             [], fmt)
+        emit(
+            [
+                {
+                    "source": source,
+                    "codes": sorted(claim.codes),
+                    "unmapped": list(claim.unmapped),
+                    "caveats": {k: list(v) for k, v in claim.caveats.items()},
+                    "names": claim.names,
+                }
+            ],
+            [],
+            fmt,
+        )
         return
-    rows = [{"code": c, "name": country_name(c), "caveats": list(claim.caveats.get(c, ()))}
-            for c in sorted(claim.codes)]
+    rows = [
+        {"code": c, "name": country_name(c), "caveats": list(claim.caveats.get(c, ()))} for c in sorted(claim.codes)
+    ]
     rows += [{"code": "?", "name": name, "caveats": ["unmapped"]} for name in claim.unmapped]
-    emit(rows, ["code", "name", "caveats"], fmt,
-         title=f"{len(claim.codes)} codes, {len(claim.unmapped)} unmapped, from {claim.names} names")
+    emit(
+        rows,
+        ["code", "name", "caveats"],
+        fmt,
+        title=f"{len(claim.codes)} codes, {len(claim.unmapped)} unmapped, from {claim.names} names",
+    )
 
 
 def reextract(ctx: typer.Context, source: SourceOption) -> None:
@@ -63,6 +78,7 @@ def reextract(ctx: typer.Context, source: SourceOption) -> None:
     with transaction(state.sessions()) as session:
         result = run_reextract(session, chosen, routes=state.catalog.routes, now=utcnow())
     fixed = result.correction
-    typer.echo(f"{source}: {result.snapshots} snapshots re-read, {result.claims_changed} claims changed; "
-               + (f"correction #{fixed.id}: -{len(fixed.removed)} +{len(fixed.added)}" if fixed
-                  else "availability unchanged"))
+    typer.echo(
+        f"{source}: {result.snapshots} snapshots re-read, {result.claims_changed} claims changed; "
+        + (f"correction #{fixed.id}: -{len(fixed.removed)} +{len(fixed.added)}" if fixed else "availability unchanged")
+    )

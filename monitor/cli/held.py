@@ -16,12 +16,24 @@ from monitor.store.engine import transaction
 from monitor.store.models import HeldStatus
 from monitor.timeutil import diff_deadline, utcnow
 
-app = typer.Typer(help="Held set changes: list them, accept one that is real, reject one that is not.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Held set changes: list them, accept one that is real, reject one that is not.", no_args_is_help=True
+)
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
-COLUMNS = ["id", "source", "status", "reason", "damage", "removed", "added", "first_seen", "reads",
-           "confirm_due", "detail"]
+COLUMNS = [
+    "id",
+    "source",
+    "status",
+    "reason",
+    "damage",
+    "removed",
+    "added",
+    "first_seen",
+    "reads",
+    "confirm_due",
+    "detail",
+]
 ByOption = Annotated[str | None, typer.Option("--by", help="who decides (default: the login name)")]
 
 
@@ -36,8 +48,10 @@ def list_held(
     """Held set changes, newest first: why each waits, and what it would remove and add."""
     state: AppContext = ctx.obj
     with state.sessions()() as session:
-        rows = [held_dict(v) for v in store.held_changes(session, status=None if all_ else HeldStatus.HELD,
-                                                         source=source, limit=limit)]
+        rows = [
+            held_dict(v)
+            for v in store.held_changes(session, status=None if all_ else HeldStatus.HELD, source=source, limit=limit)
+        ]
     emit(rows, COLUMNS, fmt, title="Held changes")
 
 
@@ -52,12 +66,16 @@ def accept(
     now = utcnow()
     with transaction(state.sessions()) as session:
         old, new = store.texts_of(session, held_id)
-        diff = text_diff(old, new, max_chars=state.settings.limits.diff_chars,
-                         deadline=diff_deadline()) if old is not None and new is not None \
+        diff = (
+            text_diff(old, new, max_chars=state.settings.limits.diff_chars, deadline=diff_deadline())
+            if old is not None and new is not None
             else {}
+        )
         change = store.accept(session, held_id, catalog=state.catalog, now=now, by=by or _who(), diff=diff)
-        line = (f"held change {held_id} applied as change {change.id}: {len(change.removed)} removed, "
-                f"{len(change.added)} added; its alerts go out with the next dispatch")
+        line = (
+            f"held change {held_id} applied as change {change.id}: {len(change.removed)} removed, "
+            f"{len(change.added)} added; its alerts go out with the next dispatch"
+        )
     typer.echo(line)
 
 

@@ -17,8 +17,22 @@ from monitor.timeutil import utcnow
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 
 TABLE_COLUMNS = ["provider", "product", "country", "name", "valid_from", "valid_to", "evidence", "ended_by"]
-CSV_COLUMNS = ["provider", "product", "country", "name", "valid_from", "valid_to", "recorded_at", "closed_at",
-               "change_id", "change_title", "snapshot_id", "closed_by_change_id", "closed_by_title", "caveats"]
+CSV_COLUMNS = [
+    "provider",
+    "product",
+    "country",
+    "name",
+    "valid_from",
+    "valid_to",
+    "recorded_at",
+    "closed_at",
+    "change_id",
+    "change_title",
+    "snapshot_id",
+    "closed_by_change_id",
+    "closed_by_title",
+    "caveats",
+]
 
 
 def history(
@@ -26,15 +40,20 @@ def history(
     provider: Annotated[str | None, typer.Option("--provider", "-p", help="provider slug, e.g. openai")] = None,
     product: Annotated[str | None, typer.Option("--product", help="product, e.g. api")] = None,
     country: Annotated[str | None, typer.Option("--country", help="code or name, e.g. HK or 香港")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="only intervals still true at or after: a date, 7d, 3m")]
-    = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="only intervals still true at or after: a date, 7d, 3m")
+    ] = None,
     fmt: FormatOption = Format.TABLE,
 ) -> None:
     """Every availability interval: when it started and ended, and the change or snapshot behind it."""
     state: AppContext = ctx.obj
-    rows = queries.intervals(state.sessions(), provider=provider, product=product,
-                             country=country_code(country) if country else None,
-                             since=moment(since, now=utcnow()) if since else None)
+    rows = queries.intervals(
+        state.sessions(),
+        provider=provider,
+        product=product,
+        country=country_code(country) if country else None,
+        since=moment(since, now=utcnow()) if since else None,
+    )
     emit(rows, CSV_COLUMNS if fmt is Format.CSV else TABLE_COLUMNS, fmt, title="Availability history")
 
 

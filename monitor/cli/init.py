@@ -31,8 +31,9 @@ def init(ctx: typer.Context) -> None:
     try:
         draft.write_text(starter, encoding="utf-8")
     except OSError as exc:
-        raise RegionwatchError(f"cannot write {target.resolve()}: {exc.strerror or exc} "
-                               "(run init in a directory you can write to)") from None
+        raise RegionwatchError(
+            f"cannot write {target.resolve()}: {exc.strerror or exc} (run init in a directory you can write to)"
+        ) from None
     created: Path | None = None
     try:
         settings = load_settings(draft)
@@ -51,8 +52,10 @@ def init(ctx: typer.Context) -> None:
                 leftover.unlink(missing_ok=True)
         raise
     typer.echo(f"wrote {target}")
-    typer.echo(f"database ready at revision {revision} (head): "
-               f"{settings.database_url}; {len(result.added)} sources from {state.catalog.origin}")
+    typer.echo(
+        f"database ready at revision {revision} (head): "
+        f"{settings.database_url}; {len(result.added)} sources from {state.catalog.origin}"
+    )
 
 
 def _new_sqlite_file(raw: str) -> Path | None:

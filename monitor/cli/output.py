@@ -18,8 +18,14 @@ class Format(enum.StrEnum):
     CSV = "csv"
 
 
-def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: Format,
-         *, title: str | None = None, first: Sequence[str] = ()) -> None:
+def emit(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    fmt: Format,
+    *,
+    title: str | None = None,
+    first: Sequence[str] = (),
+) -> None:
     """Write rows to stdout in the chosen format (``first``: the columns a narrow terminal keeps first)."""
     if fmt is Format.JSON:
         sys.stdout.write(json.dumps([dict(r) for r in rows], default=_json_default, indent=2) + "\n")
@@ -37,8 +43,9 @@ MIN_WRAP = 16
 MIN_WRAP_FIRST = 36
 
 
-def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
-                *, title: str | None = None, first: Sequence[str] = ()) -> None:
+def print_table(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, title: str | None = None, first: Sequence[str] = ()
+) -> None:
     """A table on a terminal, plain aligned text when piped.
 
     On a terminal nothing is ever cut: ids, timestamps, codes and statuses keep their full width
@@ -66,15 +73,19 @@ def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
             shown.append(i)
             used += need + 3
     hidden = [c for i, c in enumerate(columns) if i not in shown]
-    caption = (f"not shown at this width: {', '.join(hidden)} (a wider terminal, or --format csv|json, shows "
-               "every column)") if hidden else None
+    caption = (
+        (f"not shown at this width: {', '.join(hidden)} (a wider terminal, or --format csv|json, shows every column)")
+        if hidden
+        else None
+    )
     table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, caption_justify="left")
     shown.sort()
     for i in shown:
         wraps = natural[i] > WRAP_OVER
         least = MIN_WRAP_FIRST if columns[i] in first else MIN_WRAP
-        table.add_column(columns[i], no_wrap=not wraps, overflow="fold",
-                         min_width=min(least, natural[i]) if wraps else natural[i])
+        table.add_column(
+            columns[i], no_wrap=not wraps, overflow="fold", min_width=min(least, natural[i]) if wraps else natural[i]
+        )
     for line in cells:
         table.add_row(*(line[i] for i in shown))
     console.print(table)

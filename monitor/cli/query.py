@@ -28,10 +28,15 @@ def availability(
     """Who served whom at a moment (default: now)."""
     state: AppContext = ctx.obj
     at = moment(as_of, now=utcnow())
-    rows = history.availability(state.sessions(), at=at, provider=provider, product=product,
-                                country=country_code(country) if country else None)
-    emit(rows, ["provider", "product", "country", "name", "valid_from", "valid_to", "caveats"], fmt,
-         title=f"Available as of {at.isoformat(timespec='seconds')}")
+    rows = history.availability(
+        state.sessions(), at=at, provider=provider, product=product, country=country_code(country) if country else None
+    )
+    emit(
+        rows,
+        ["provider", "product", "country", "name", "valid_from", "valid_to", "caveats"],
+        fmt,
+        title=f"Available as of {at.isoformat(timespec='seconds')}",
+    )
 
 
 def changes(
@@ -43,8 +48,25 @@ def changes(
 ) -> None:
     """What was detected, newest first; signals are changes of kind "signal"."""
     state: AppContext = ctx.obj
-    rows = history.changes(state.sessions(), since=moment(since, now=utcnow()) if since else None,
-                           kind=kind.value if kind else None, provider=provider)
-    columns = ["id", "detected_at", "kind", "provider", "product", "removed", "added", "countries",
-               "action", "effective_date", "source", "title", "url"]
+    rows = history.changes(
+        state.sessions(),
+        since=moment(since, now=utcnow()) if since else None,
+        kind=kind.value if kind else None,
+        provider=provider,
+    )
+    columns = [
+        "id",
+        "detected_at",
+        "kind",
+        "provider",
+        "product",
+        "removed",
+        "added",
+        "countries",
+        "action",
+        "effective_date",
+        "source",
+        "title",
+        "url",
+    ]
     emit(rows, columns, fmt, title="Changes", first=("id", "detected_at", "kind", "provider", "title"))

@@ -25,9 +25,14 @@ def list_sources(ctx: typer.Context, fmt: FormatOption = Format.TABLE) -> None:
     ordered = sorted(state.catalog.sources, key=lambda s: (s.provider, s.id))
     rows = [
         {
-            "provider": s.provider, "id": s.id, "kind": s.kind.value, "product": s.product,
-            "every": format_duration(s.every), "availability": s.availability is not None,
-            "enabled": s.enabled, "url": s.url,
+            "provider": s.provider,
+            "id": s.id,
+            "kind": s.kind.value,
+            "product": s.product,
+            "every": format_duration(s.every),
+            "availability": s.availability is not None,
+            "enabled": s.enabled,
+            "url": s.url,
         }
         for s in ordered
     ]
@@ -55,7 +60,23 @@ def status(
     """Per source: last outcome, consecutive failures, suspect state, last change."""
     state: AppContext = ctx.obj
     rows = source_queries.status(state.sessions(), provider=provider, now=utcnow())
-    columns = ["provider", "id", "health", "last_outcome", "last_fetch_at", "consecutive_failures",
-               "suspect_reason", "held_change_id", "last_change_id", "last_change_at", "last_change_title"]
-    emit(rows, columns, fmt, title="Source health",
-         first=("provider", "id", "health", "last_outcome", "last_fetch_at", "last_change_title"))
+    columns = [
+        "provider",
+        "id",
+        "health",
+        "last_outcome",
+        "last_fetch_at",
+        "consecutive_failures",
+        "suspect_reason",
+        "held_change_id",
+        "last_change_id",
+        "last_change_at",
+        "last_change_title",
+    ]
+    emit(
+        rows,
+        columns,
+        fmt,
+        title="Source health",
+        first=("provider", "id", "health", "last_outcome", "last_fetch_at", "last_change_title"),
+    )

@@ -11,24 +11,30 @@ from monitor.cli.context import AppContext
 from monitor.cli.output import Format, emit
 from monitor.errors import ConfigError
 
-workers_app = typer.Typer(help="The Celery workers: which are up, what they run, what waits in the queue.",
-                          no_args_is_help=True)
+workers_app = typer.Typer(
+    help="The Celery workers: which are up, what they run, what waits in the queue.", no_args_is_help=True
+)
 
 
 def _celery_mode(state: AppContext) -> None:
     if state.settings.executor != "celery":
-        raise ConfigError("executor is 'local': set executor = \"celery\" (and a PostgreSQL database_url) "
-                          "to run workers")
+        raise ConfigError(
+            "executor is 'local': set executor = \"celery\" (and a PostgreSQL database_url) to run workers"
+        )
 
 
 def worker(
     ctx: typer.Context,
-    queues: Annotated[str | None, typer.Option("--queues", "-Q", help="queues to take tasks from, comma-separated "
-                                               "(default: celery.queue)")] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1,
-                                             help="tasks run side by side (one process each)")] = 1,
-    hostname: Annotated[str | None, typer.Option("--hostname", "-n", help="the worker's name "
-                                                 "(default: regionwatch@HOST)")] = None,
+    queues: Annotated[
+        str | None,
+        typer.Option("--queues", "-Q", help="queues to take tasks from, comma-separated (default: celery.queue)"),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", min=1, help="tasks run side by side (one process each)")
+    ] = 1,
+    hostname: Annotated[
+        str | None, typer.Option("--hostname", "-n", help="the worker's name (default: regionwatch@HOST)")
+    ] = None,
 ) -> None:
     """A Celery worker: takes crawl and dispatch tasks from the broker until stopped."""
     state: AppContext = ctx.obj
@@ -41,9 +47,17 @@ def worker(
 
     app = worker_app(state.settings, Worker(state.settings, catalog))
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
-    app.worker_main(["worker", f"--queues={queues or state.settings.celery.queue}", f"--concurrency={concurrency}",
-                     f"--hostname={hostname or 'regionwatch@%h'}", f"--loglevel={level}",
-                     "--without-gossip", "--without-mingle"])
+    app.worker_main(
+        [
+            "worker",
+            f"--queues={queues or state.settings.celery.queue}",
+            f"--concurrency={concurrency}",
+            f"--hostname={hostname or 'regionwatch@%h'}",
+            f"--loglevel={level}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
 
 
 @workers_app.command("status")
@@ -59,8 +73,9 @@ def status(
     from monitor.executor.status import cluster_state
 
     found = cluster_state(make_app(state.settings), state.settings.celery.queue, timeout=timeout)
-    rows = [{"worker": w.name, "active": w.active, "reserved": w.reserved, "processed": w.processed}
-            for w in found.workers]
+    rows = [
+        {"worker": w.name, "active": w.active, "reserved": w.reserved, "processed": w.processed} for w in found.workers
+    ]
     emit(rows, ["worker", "active", "reserved", "processed"], fmt)
     if fmt is Format.TABLE:
         oldest = f", oldest due {found.oldest_due:%Y-%m-%d %H:%M:%S}Z" if found.oldest_due else ""

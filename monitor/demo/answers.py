@@ -45,8 +45,9 @@ QUESTIONS: tuple[Question, ...] = (
 
 def answer(sessions: sessionmaker[Session], question: Question) -> str:
     """One line: who was listed then (and since when), and what had been announced for the country."""
-    rows = history.availability(sessions, at=question.at, provider=question.provider, product=question.product,
-                                country=question.country)
+    rows = history.availability(
+        sessions, at=question.at, provider=question.provider, product=question.product, country=question.country
+    )
     if question.provider is not None:
         listed = f"yes, listed since {rows[0]['valid_from']:%Y-%m-%d}" if rows else "no: not on its list"
     else:
@@ -64,8 +65,10 @@ def _announced(sessions: sessionmaker[Session], question: Question) -> Sequence[
     found = []
     for change in history.changes(sessions, kind="signal", provider=question.provider):
         effective = change["effective_date"]
-        if question.country in change["countries"] and change["detected_at"] <= question.at and (
-            effective is None or effective <= question.at.date()
+        if (
+            question.country in change["countries"]
+            and change["detected_at"] <= question.at
+            and (effective is None or effective <= question.at.date())
         ):
             when = f" from {effective:%Y-%m-%d}" if effective else ""
             found.append(f"{change['provider']} {change['action']}{when} ({change['source']})")

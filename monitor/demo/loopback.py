@@ -19,8 +19,9 @@ class LoopbackServer:
 
     def __init__(self, handler: type[BaseHTTPRequestHandler], *, name: str) -> None:
         self._httpd = _Quiet(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=name, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
+        )
 
     def __enter__(self) -> Self:
         self._thread.start()

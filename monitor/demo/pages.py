@@ -17,12 +17,54 @@ from html import escape
 
 #: Names every demo list shares (abridged; none of CN HK MO RU BY IR KP SY CU is listed anywhere).
 COMMON = (
-    "Argentina", "Australia", "Austria", "Bangladesh", "Belgium", "Brazil", "Canada", "Chile", "Colombia",
-    "Czechia", "Denmark", "Egypt", "Finland", "France", "Germany", "Ghana", "Greece", "India", "Indonesia",
-    "Ireland", "Israel", "Italy", "Japan", "Kenya", "Malaysia", "Mexico", "Morocco", "Netherlands",
-    "New Zealand", "Nigeria", "Norway", "Pakistan", "Philippines", "Poland", "Portugal", "Singapore",
-    "South Africa", "South Korea", "Spain", "Sweden", "Switzerland", "Taiwan", "Thailand", "Türkiye",
-    "United Arab Emirates", "United Kingdom", "United States of America", "Vietnam",
+    "Argentina",
+    "Australia",
+    "Austria",
+    "Bangladesh",
+    "Belgium",
+    "Brazil",
+    "Canada",
+    "Chile",
+    "Colombia",
+    "Czechia",
+    "Denmark",
+    "Egypt",
+    "Finland",
+    "France",
+    "Germany",
+    "Ghana",
+    "Greece",
+    "India",
+    "Indonesia",
+    "Ireland",
+    "Israel",
+    "Italy",
+    "Japan",
+    "Kenya",
+    "Malaysia",
+    "Mexico",
+    "Morocco",
+    "Netherlands",
+    "New Zealand",
+    "Nigeria",
+    "Norway",
+    "Pakistan",
+    "Philippines",
+    "Poland",
+    "Portugal",
+    "Singapore",
+    "South Africa",
+    "South Korea",
+    "Spain",
+    "Sweden",
+    "Switzerland",
+    "Taiwan",
+    "Thailand",
+    "Türkiye",
+    "United Arab Emirates",
+    "United Kingdom",
+    "United States of America",
+    "Vietnam",
 )
 #: The six Balkan countries the demo's Gemini list gains (the first list leaves them out).
 BALKANS = ("Albania", "Bosnia and Herzegovina", "Kosovo", "Montenegro", "North Macedonia", "Serbia")
@@ -39,8 +81,10 @@ def _items(countries: Iterable[str]) -> str:
 
 
 def _document(title: str, body: str) -> bytes:
-    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title></head>\n'
-            f"<body>\n{body}\n</body></html>\n").encode()
+    return (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title></head>\n'
+        f"<body>\n{body}\n</body></html>\n"
+    ).encode()
 
 
 def openai_countries(countries: Sequence[str], *, intro: str, theme: str = "docs") -> bytes:
@@ -57,8 +101,9 @@ def openai_countries(countries: Sequence[str], *, intro: str, theme: str = "docs
     return _document("Supported countries and territories | OpenAI API (demo copy)", body)
 
 
-_SIDEBAR = ('<div id="sidebar"><h5>Using the API</h5>'
-            "<ul><li>Messages</li><li>Models</li><li>Supported regions</li></ul></div>")
+_SIDEBAR = (
+    '<div id="sidebar"><h5>Using the API</h5><ul><li>Messages</li><li>Models</li><li>Supported regions</li></ul></div>'
+)
 
 
 def anthropic_regions(countries: Sequence[str]) -> bytes:
@@ -104,8 +149,10 @@ def gemini_regions(countries: Sequence[str], *, updated: str) -> bytes:
 
 def challenge_page() -> bytes:
     """What a bot wall answers instead of the page."""
-    return _document("Just a moment...", "<p>Checking your browser before you reach the page. "
-                                          "Enable JavaScript and cookies to continue.</p>")
+    return _document(
+        "Just a moment...",
+        "<p>Checking your browser before you reach the page. Enable JavaScript and cookies to continue.</p>",
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,8 +172,10 @@ def newsroom(posts: Sequence[Post]) -> bytes:
         f"<time>{p.published:%b} {p.published.day}, {p.published:%Y}</time></li>"
         for p in sorted(posts, key=lambda p: p.published, reverse=True)
     )
-    body = (f'<header><nav><a href="/">Home</a></nav></header>\n<main><h1>Newsroom</h1>\n'
-            f'<ul class="posts">\n{entries}\n</ul></main>')
+    body = (
+        f'<header><nav><a href="/">Home</a></nav></header>\n<main><h1>Newsroom</h1>\n'
+        f'<ul class="posts">\n{entries}\n</ul></main>'
+    )
     return _document("Newsroom | Anthropic (demo copy)", body)
 
 
@@ -138,6 +187,8 @@ def rss(*, title: str, link: str, language: str, posts: Sequence[Post]) -> bytes
         f"<description>{escape(p.summary)}</description></item>"
         for p in sorted(posts, key=lambda p: p.published, reverse=True)
     )
-    return (f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>{escape(title)}</title>'
-            f"<link>{escape(link)}</link><description>{escape(title)} (demo feed)</description>"
-            f"<language>{language}</language>\n{items}\n</channel></rss>\n").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>{escape(title)}</title>'
+        f"<link>{escape(link)}</link><description>{escape(title)} (demo feed)</description>"
+        f"<language>{language}</language>\n{items}\n</channel></rss>\n"
+    ).encode()

@@ -70,13 +70,34 @@ class DemoResult:
 def demo_settings(database_url: str, slack_api_url: str) -> Settings:
     """Everything the demo needs, stated here: no REGIONWATCH_* variable and no file is read."""
     return isolated_settings(
-        database_url=database_url, sources=None, timezone="UTC", log_level="WARNING",
-        fetch=FetchSettings(delay=0, per_domain=8, concurrency=16, timeout=10, retries=0, obey_robots=True,
-                            allow_private=True, crawl_timeout=120),
-        slack=SlackSettings(token=SecretStr(TOKEN), channel=CHANNEL, operator_channel=OPERATOR_CHANNEL,
-                            api_url=slack_api_url, webhook_url=None, timeout=10, interval=0, backoff=1,
-                            max_attempts=3),
-        smtp=SmtpSettings(host=None), digest=DigestSettings(recipients=[]), web=WebSettings(),
+        database_url=database_url,
+        sources=None,
+        timezone="UTC",
+        log_level="WARNING",
+        fetch=FetchSettings(
+            delay=0,
+            per_domain=8,
+            concurrency=16,
+            timeout=10,
+            retries=0,
+            obey_robots=True,
+            allow_private=True,
+            crawl_timeout=120,
+        ),
+        slack=SlackSettings(
+            token=SecretStr(TOKEN),
+            channel=CHANNEL,
+            operator_channel=OPERATOR_CHANNEL,
+            api_url=slack_api_url,
+            webhook_url=None,
+            timeout=10,
+            interval=0,
+            backoff=1,
+            max_attempts=3,
+        ),
+        smtp=SmtpSettings(host=None),
+        digest=DigestSettings(recipients=[]),
+        web=WebSettings(),
         # The timeline's clock jumps from step to step: a set change is confirmed by a fresh re-fetch
         # within its step (the daemon waits detect.confirm_after, 10 minutes by default).
         detect=DetectSettings(confirm_after=timedelta(0)),
@@ -109,22 +130,33 @@ def run_demo(console: Console, *, out: Path, keep_db: Path | None = None) -> Dem
             raise RegionwatchError(f"cannot write {path}: it is a folder (give a file name)")
         _writable(path)
     started = time.monotonic()
-    with _database(keep_db) as (url, sessions), SiteServer() as site, \
-            LocalSlack(token=TOKEN, show=printer(console)) as slack:
+    with (
+        _database(keep_db) as (url, sessions),
+        SiteServer() as site,
+        LocalSlack(token=TOKEN, show=printer(console)) as slack,
+    ):
         settings = demo_settings(url, slack.api_url)
         catalog = timeline.catalog(site.base)
         _introduce(console, site, catalog)
         sender = open_sender(settings.slack)
-        surprises = [s for i in range(len(timeline.STEPS))
-                     if (s := _play(console, i, site, slack, settings, catalog, sessions, sender))]
+        surprises = [
+            s
+            for i in range(len(timeline.STEPS))
+            if (s := _play(console, i, site, slack, settings, catalog, sessions, sender))
+        ]
         _write_digest(console, sessions, out)
         _answer(console, sessions)
         counts: dict[str, int] = {}
         for message in slack.received:
             if message.thread_ts is None:
                 counts[message.channel] = counts.get(message.channel, 0) + 1
-    return DemoResult(messages=counts, digest=out.resolve(), database=keep_db.resolve() if keep_db else None,
-                      elapsed=time.monotonic() - started, surprises=tuple(surprises))
+    return DemoResult(
+        messages=counts,
+        digest=out.resolve(),
+        database=keep_db.resolve() if keep_db else None,
+        elapsed=time.monotonic() - started,
+        surprises=tuple(surprises),
+    )
 
 
 @contextmanager
@@ -143,20 +175,33 @@ def _database(keep: Path | None) -> Iterator[tuple[str, sessionmaker[Session]]]:
 
 def _introduce(console: Console, site: SiteServer, catalog: Catalog) -> None:
     console.rule("[bold]Regionwatch demo")
-    console.print(f"A replay of real events on loopback: {len(catalog.sources)} sources served by a local site "
-                  f"({site.base}), alerts to a local Slack ({CHANNEL}, operator notices to {OPERATOR_CHANNEL}), "
-                  "a temporary SQLite database. Pages and feeds are the project's own text; country lists "
-                  "are abridged. Nothing leaves this machine.", highlight=False)
+    console.print(
+        f"A replay of real events on loopback: {len(catalog.sources)} sources served by a local site "
+        f"({site.base}), alerts to a local Slack ({CHANNEL}, operator notices to {OPERATOR_CHANNEL}), "
+        "a temporary SQLite database. Pages and feeds are the project's own text; country lists "
+        "are abridged. Nothing leaves this machine.",
+        highlight=False,
+    )
 
 
-def _play(console: Console, index: int, site: SiteServer, slack: LocalSlack, settings: Settings,
-          catalog: Catalog, sessions: sessionmaker[Session], sender: Sender | None) -> str | None:
+def _play(
+    console: Console,
+    index: int,
+    site: SiteServer,
+    slack: LocalSlack,
+    settings: Settings,
+    catalog: Catalog,
+    sessions: sessionmaker[Session],
+    sender: Sender | None,
+) -> str | None:
     """One step: serve, crawl and detect, dispatch; returns what went unexpectedly, if anything."""
     step = timeline.STEPS[index]
     console.print()
     tag = "  [dim](modelled)[/dim]" if step.modelled else ""
-    console.rule(f"[bold][{index + 1}/{len(timeline.STEPS)}] {step.at:%Y-%m-%d %H:%M} UTC[/bold]  {step.title}{tag}",
-                 align="left")
+    console.rule(
+        f"[bold][{index + 1}/{len(timeline.STEPS)}] {step.at:%Y-%m-%d %H:%M} UTC[/bold]  {step.title}{tag}",
+        align="left",
+    )
     console.print(step.story, style="dim", highlight=False)
     site.show(timeline.state(index))
     with console.status(f"crawling {len(catalog.sources)} sources (Scrapy, one process) and detecting..."):
@@ -179,15 +224,20 @@ def _narrate(console: Console, report: CrawlReport, sessions: sessionmaker[Sessi
     console.print(f"  crawl: {report.summary()}", highlight=False)
     for result in report.results:
         if not result.outcome.ok:
-            console.print(f"  {result.source_id}: [yellow]{result.outcome.value}[/yellow] ({result.error}): "
-                          "a failed fetch, not a change", highlight=False)
+            console.print(
+                f"  {result.source_id}: [yellow]{result.outcome.value}[/yellow] ({result.error}): "
+                "a failed fetch, not a change",
+                highlight=False,
+            )
         elif result.new_items and index > 0:
             console.print(f"  {result.source_id}: {result.new_items} new item(s) read", highlight=False)
     for row in source_status.status(sessions):
         if row["suspect"]:
-            console.print(f"  {row['id']}: [yellow]held as suspect[/yellow] ({row['suspect_reason']}) since "
-                          f"{row['suspect_since']:%Y-%m-%d %H:%M}; its countries stay as last confirmed",
-                          highlight=False)
+            console.print(
+                f"  {row['id']}: [yellow]held as suspect[/yellow] ({row['suspect_reason']}) since "
+                f"{row['suspect_since']:%Y-%m-%d %H:%M}; its countries stay as last confirmed",
+                highlight=False,
+            )
     if index == 0:
         _baseline(console, sessions, step)
     for change in reversed(history.changes(sessions, since=step.at)):
@@ -212,8 +262,10 @@ def _describe(change: dict[str, Any]) -> str:
         return f"signal #{ident}: {change['provider']} {change['action']} {countries}{when} (from {source})"
     if kind == "availability":
         added, removed = " ".join(change["added"]), " ".join(change["removed"])
-        return (f"availability change #{ident}: {change['provider']} {change['product']}: "
-                f"added [{added}] removed [{removed}]{when}")
+        return (
+            f"availability change #{ident}: {change['provider']} {change['product']}: "
+            f"added [{added}] removed [{removed}]{when}"
+        )
     if kind == "text":
         return f"text change #{ident} on {source}: low severity, kept for the weekly digest (no alert)"
     return f"operator notice #{ident}: {change['title']}"
@@ -232,15 +284,22 @@ def _write_digest(console: Console, sessions: sessionmaker[Session], out: Path) 
         raise RegionwatchError(f"cannot write the digest to {out}: {exc.strerror}") from None
     console.print()
     console.rule("[bold]Weekly digest", align="left")
-    console.print(f"{rendered.subject}\nwrote the digest for {week.name} ({week.first_day} to {week.last_day}) "
-                  f"to {out.resolve()}", highlight=False)
+    console.print(
+        f"{rendered.subject}\nwrote the digest for {week.name} ({week.first_day} to {week.last_day}) "
+        f"to {out.resolve()}",
+        highlight=False,
+    )
 
 
 def _answer(console: Console, sessions: sessionmaker[Session]) -> None:
     console.print()
     console.rule("[bold]As-of answers from the recorded history", align="left")
-    console.print(f"History starts with the first crawl ({timeline.STEPS[0].at:%Y-%m-%d}): \"since\" is when "
-                  "Regionwatch first saw a country listed.", style="dim", highlight=False)
+    console.print(
+        f'History starts with the first crawl ({timeline.STEPS[0].at:%Y-%m-%d}): "since" is when '
+        "Regionwatch first saw a country listed.",
+        style="dim",
+        highlight=False,
+    )
     for question in QUESTIONS:
         console.print(f"  {question.text}", style="bold", highlight=False)
         console.print(f"    → {answer(sessions, question)}", highlight=False)

@@ -64,8 +64,11 @@ class LocalSlack(LoopbackServer):
                 channels = [{"id": cid, "name": name, "is_member": True} for name, cid in self.channels.items()]
                 return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
             if method == "conversations.history":
-                found = [_history(m) for m in reversed(self.received)
-                         if self._id(m.channel) == args.get("channel") and m.thread_ts is None]
+                found = [
+                    _history(m)
+                    for m in reversed(self.received)
+                    if self._id(m.channel) == args.get("channel") and m.thread_ts is None
+                ]
                 return {"ok": True, "messages": found, "has_more": False, "response_metadata": {"next_cursor": ""}}
         if method == "auth.test":
             return {"ok": True, "team": "Regionwatch demo", "user": "regionwatch", "user_id": "U0DEMO"}
@@ -83,8 +86,14 @@ class LocalSlack(LoopbackServer):
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
         with self.lock:
-            message = Received(channel=channel, ts=f"{time.time():.6f}", text=text, blocks=tuple(blocks),
-                               thread_ts=args.get("thread_ts"), metadata=_json(args.get("metadata")))
+            message = Received(
+                channel=channel,
+                ts=f"{time.time():.6f}",
+                text=text,
+                blocks=tuple(blocks),
+                thread_ts=args.get("thread_ts"),
+                metadata=_json(args.get("metadata")),
+            )
             self.received.append(message)
             ident = self._id(channel)
         self.show(message)

@@ -176,22 +176,36 @@ def decide(known: Known, obs: Observation, rules: Rules) -> Decision:
     if not added and not removed:
         return Decision(kind=DecisionKind.SAME, held=known.held, good=not _moved(known.good, obs.facts))
     if known.rejected is not None and claim.codes == known.rejected:
-        return Decision(kind=DecisionKind.REJECT, reason=RejectReason.REJECTED_BEFORE,
-                        detail="a person rejected this set earlier")
+        return Decision(
+            kind=DecisionKind.REJECT, reason=RejectReason.REJECTED_BEFORE, detail="a person rejected this set earlier"
+        )
     held = known.held
     if held is not None and held.codes == claim.codes:
         return _again(held, known, obs, rules, added, removed)
     reason, detail = _signature(known, obs, claim, added, removed, rules)
     already_told = held is not None and held.reason.damage
-    return Decision(kind=DecisionKind.HOLD, added=added, removed=removed, reason=reason, detail=detail,
-                    notice=reason.damage and not already_told)
+    return Decision(
+        kind=DecisionKind.HOLD,
+        added=added,
+        removed=removed,
+        reason=reason,
+        detail=detail,
+        notice=reason.damage and not already_told,
+    )
 
 
-def _again(held: Held, known: Known, obs: Observation, rules: Rules, added: tuple[str, ...],
-           removed: tuple[str, ...]) -> Decision:
+def _again(
+    held: Held, known: Known, obs: Observation, rules: Rules, added: tuple[str, ...], removed: tuple[str, ...]
+) -> Decision:
     """The held set read again: confirmed only by a fresh, complete, unconditional, late enough read."""
-    waiting = Decision(kind=DecisionKind.HOLD, added=added, removed=removed, reason=held.reason,
-                       held=held, detail="read again; still held")
+    waiting = Decision(
+        kind=DecisionKind.HOLD,
+        added=added,
+        removed=removed,
+        reason=held.reason,
+        held=held,
+        detail="read again; still held",
+    )
     if held.reason.damage:
         return waiting
     facts = obs.facts
@@ -199,12 +213,14 @@ def _again(held: Held, known: Known, obs: Observation, rules: Rules, added: tupl
         return waiting
     if obs.observed_at < held.first_seen_at + rules.confirm_after:
         return waiting
-    return Decision(kind=DecisionKind.CONFIRM, added=added, removed=removed, held=held,
-                    detail="a fresh read confirmed the set")
+    return Decision(
+        kind=DecisionKind.CONFIRM, added=added, removed=removed, held=held, detail="a fresh read confirmed the set"
+    )
 
 
-def _signature(known: Known, obs: Observation, claim: Claim, added: tuple[str, ...],
-               removed: tuple[str, ...], rules: Rules) -> tuple[HoldReason, str]:
+def _signature(
+    known: Known, obs: Observation, claim: Claim, added: tuple[str, ...], removed: tuple[str, ...], rules: Rules
+) -> tuple[HoldReason, str]:
     """The damage signature a set change shows, or ``unconfirmed`` when it shows none."""
     good, facts, before = known.good, obs.facts, known.open_set or frozenset()
     if _moved(good, facts):
@@ -213,13 +229,17 @@ def _signature(known: Known, obs: Observation, claim: Claim, added: tuple[str, .
     if good is not None and good.complete and not facts.complete:
         return HoldReason.CUT_DOCUMENT, "the document ends before its closing tags"
     if good is not None and good.last_modified and facts.last_modified and facts.last_modified < good.last_modified:
-        return HoldReason.STALE, (f"Last-Modified {facts.last_modified:%Y-%m-%d %H:%M} is older than the last good "
-                                  f"read's ({good.last_modified:%Y-%m-%d %H:%M}): a stale copy")
+        return HoldReason.STALE, (
+            f"Last-Modified {facts.last_modified:%Y-%m-%d %H:%M} is older than the last good "
+            f"read's ({good.last_modified:%Y-%m-%d %H:%M}): a stale copy"
+        )
     if removed and len(removed) >= rules.max_removed_fraction * len(before):
         return HoldReason.COLLAPSE, f"removes {len(removed)} of {len(before)} countries at once"
     if good is not None and good.shape and claim.shape != good.shape:
-        return HoldReason.SHAPE, (f"the selector matched {len(claim.shape)} container(s) "
-                                  f"({', '.join(claim.shape) or 'none'}), before {len(good.shape)}")
+        return HoldReason.SHAPE, (
+            f"the selector matched {len(claim.shape)} container(s) "
+            f"({', '.join(claim.shape) or 'none'}), before {len(good.shape)}"
+        )
     renamed = _renamed(good, claim, added, removed)
     if renamed:
         return HoldReason.RENAME, renamed

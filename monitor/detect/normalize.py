@@ -34,19 +34,20 @@ _VOLATILE: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = tuple(
         # "Last updated 2025-02-25", "Updated on May 2, 2025", "最后更新：2025年2月25日" lines
         (_UPDATED_LINE, "", ("updated", "modified", "reviewed", "edited", "diperbarui", "更新")),
         # ISO 8601 timestamps (a plain date stays: "effective 2024-07-09" is content)
-        (r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?\b", "",
-         (":",)),
+        (r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?\b", "", (":",)),
         # cache-busting query parameters: "app.js?v=123&x=1" -> "app.js?x=1"
         (rf"&{_BUSTERS}=[^&#\s\"'<>]*", "", ("=",)),
         (rf"\?{_BUSTERS}=[^&#\s\"'<>]*&", "?", ("=",)),
         (rf"\?{_BUSTERS}=[^&#\s\"'<>]*", "", ("=",)),
         # nonces, tokens and build ids given by name
-        (rf"\b(nonce|csrf[_-]?token|token|build[_-]?id|buildid|request[_-]?id)"
-         rf"({_SP}*[:=]{_SP}*)[\"']?[\w+/=.-]{{6,}}[\"']?", r"\1\2",
-         ("nonce", "token", "build", "request")),
+        (
+            rf"\b(nonce|csrf[_-]?token|token|build[_-]?id|buildid|request[_-]?id)"
+            rf"({_SP}*[:=]{_SP}*)[\"']?[\w+/=.-]{{6,}}[\"']?",
+            r"\1\2",
+            ("nonce", "token", "build", "request"),
+        ),
         # copyright years: "© 2019–2025 Example" -> "© Example"
-        (rf"((?:©|\(c\)|copyright){_SP}*)(?:\d{{4}}{_SP}*[-–—]{_SP}*)?\d{{4}}\b", r"\1",
-         ("©", "(c)", "copyright")),
+        (rf"((?:©|\(c\)|copyright){_SP}*)(?:\d{{4}}{_SP}*[-–—]{_SP}*)?\d{{4}}\b", r"\1", ("©", "(c)", "copyright")),
     )
 )
 # Characters that IGNORECASE matches to a hint's letter but lower() does not turn into it.
@@ -58,9 +59,7 @@ _LONG_TOKEN = re.compile(rf"{_RUN_CHAR}{{16,}}")
 # The same test at C speed, over UTF-8 bytes (token characters are ASCII, one byte each; any
 # other character is bytes >= 0x80 or a non-token ASCII byte): token bytes become "t", the rest
 # " ", and a match is there exactly when 16 "t" are.
-_TOKEN_BYTES = bytes(
-    ord("t") if re.fullmatch(_RUN_CHAR, chr(b)) else ord(" ") for b in range(256)
-)
+_TOKEN_BYTES = bytes(ord("t") if re.fullmatch(_RUN_CHAR, chr(b)) else ord(" ") for b in range(256))
 _TOKEN_RUN = b"t" * 16
 _TOKEN_PARTS = tuple(
     re.compile(pattern, re.ASCII)
@@ -182,9 +181,7 @@ def _lined_up(text: str, lowered: str) -> bool:
     return text.isascii() or not any(char in text for char in _UNALIGNED)
 
 
-def _sub_in_lines(
-    pattern: re.Pattern[str], replacement: str, text: str, lowered: str, hints: tuple[str, ...]
-) -> str:
+def _sub_in_lines(pattern: re.Pattern[str], replacement: str, text: str, lowered: str, hints: tuple[str, ...]) -> str:
     """``pattern.sub(replacement, text)``, run on the lines where ``lowered`` has a hint."""
     starts: set[int] = set()
     for hint in hints:

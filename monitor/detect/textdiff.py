@@ -343,7 +343,7 @@ def _shorten(text: str) -> str:
     if not text[-_EQUAL_CONTEXT - 1].isspace():
         starts = [i for i in (tail.find(" "), tail.find("\n")) if i >= 0]
         if starts and min(starts) < len(tail) - 1:
-            tail = tail[min(starts):]  # the tail starts at a whole word
+            tail = tail[min(starts) :]  # the tail starts at a whole word
     return f"{head}…{tail}"
 
 

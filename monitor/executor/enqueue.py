@@ -31,8 +31,9 @@ class Enqueuer:
         self.horizon = timedelta(seconds=float(self.app.conf.task_time_limit))
         self._digest: tuple[Catalog, str] | None = None  # the last catalog's fingerprint (O(catalog) to make)
 
-    def crawl(self, catalog: Catalog, due: Sequence[str], *, now: datetime,
-              last_fetch: Mapping[str, datetime | None]) -> int:
+    def crawl(
+        self, catalog: Catalog, due: Sequence[str], *, now: datetime, last_fetch: Mapping[str, datetime | None]
+    ) -> int:
         """Send the due sources not already on their way, as shard tasks; how many sources were sent."""
         fresh = [i for i in due if not self._in_flight(i, now, last_fetch.get(i))]
         if not fresh:

@@ -35,7 +35,7 @@ def plan(sources: Sequence[Source], batch: int) -> list[list[str]]:
     open_task: list[str] = []
     for _domain, ids in sorted(by_domain.items(), key=lambda item: (-len(item[1]), item[0])):
         for start in range(0, len(ids), batch):
-            part = ids[start:start + batch]
+            part = ids[start : start + batch]
             if len(open_task) + len(part) > batch:
                 tasks.append(open_task)
                 open_task = []

@@ -31,11 +31,18 @@ def cluster_state(app: Celery, queue: str, *, timeout: float = 2.0) -> ClusterSt
     queues = app.control.inspect(timeout=timeout).active_queues() or {}
     names = sorted(n for n, taken in queues.items() if any(q.get("name") == queue for q in taken or []))
     inspect = app.control.inspect(timeout=timeout, destination=names)  # only these: no waiting for others
-    active, reserved, stats = ((inspect.active() or {}, inspect.reserved() or {}, inspect.stats() or {})
-                               if names else ({}, {}, {}))
-    workers = tuple(WorkerState(name=n, active=len(active.get(n) or []), reserved=len(reserved.get(n) or []),
-                                processed=sum((stats.get(n) or {}).get("total", {}).values()))
-                    for n in names)
+    active, reserved, stats = (
+        (inspect.active() or {}, inspect.reserved() or {}, inspect.stats() or {}) if names else ({}, {}, {})
+    )
+    workers = tuple(
+        WorkerState(
+            name=n,
+            active=len(active.get(n) or []),
+            reserved=len(reserved.get(n) or []),
+            processed=sum((stats.get(n) or {}).get("total", {}).values()),
+        )
+        for n in names
+    )
     waiting, oldest = _queue(app, queue)
     return ClusterState(workers=workers, queue=queue, waiting=waiting, oldest_due=oldest)
 

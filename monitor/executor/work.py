@@ -99,8 +99,10 @@ class Worker:
             self.catalog = load_catalog(self.settings.sources)
             self._digest = catalog_digest(self.catalog)
             if self._digest != digest:
-                raise CatalogMismatchError("this worker's source catalog differs from the scheduler's: "
-                                           "deploy the same sources file to every machine")
+                raise CatalogMismatchError(
+                    "this worker's source catalog differs from the scheduler's: "
+                    "deploy the same sources file to every machine"
+                )
         return self.catalog
 
     def crawl(self, source_ids: Sequence[str], due_at: datetime, digest: str) -> CrawlDone:
@@ -116,8 +118,12 @@ class Worker:
                 unsynced = len(stored(session, [s.id for s in sources])) < len(sources)
             todo = [s.id for s in sources if s.id not in done]
             if done:
-                log.info("crawl task: %d of %d source(s) already fetched for %s: skipped",
-                         len(done), len(sources), due_at.isoformat())
+                log.info(
+                    "crawl task: %d of %d source(s) already fetched for %s: skipped",
+                    len(done),
+                    len(sources),
+                    due_at.isoformat(),
+                )
             if todo:
                 # the scheduler synced the catalog before sending (the digest says it is this one); a
                 # task sent some other way syncs it here
@@ -140,8 +146,21 @@ class Worker:
         with transaction(self.sessions) as session:
             done = fetched_since(session, list(sources), due_at)
             missing = [i for i in stored(session, list(sources)) if i not in done]
-            record_batch(session, [Capture(source_id=i, url=sources[i].url, final_url=sources[i].url,
-                                           fetched_at=now, elapsed=0.0, outcome=Outcome.CONNECT, error=reason)
-                                   for i in missing], sources)
+            record_batch(
+                session,
+                [
+                    Capture(
+                        source_id=i,
+                        url=sources[i].url,
+                        final_url=sources[i].url,
+                        fetched_at=now,
+                        elapsed=0.0,
+                        outcome=Outcome.CONNECT,
+                        error=reason,
+                    )
+                    for i in missing
+                ],
+                sources,
+            )
         log.error("crawl task gave up after %d attempt(s) on %d source(s): %s", attempts, len(missing), reason)
         return len(missing)

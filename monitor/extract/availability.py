@@ -39,9 +39,7 @@ _TRAIL = " ,;、，；"  # list punctuation after an item ("Albania,")
 _SEPARATORS = re.compile(r"[,;、，；]")
 _INTRO = re.compile(r"^[^()（）]*[:：]\s*")
 _LEADING_CONJUNCTION = re.compile(r"^(?:and|or|&|dan|serta|atau|et|und|y)\s+", re.IGNORECASE)
-_CONJUNCTION = re.compile(
-    r"\s+(?:and|&|dan|serta|et|und|y)\s+|\s*(?:以及|和|及|与|與)\s*", re.IGNORECASE
-)
+_CONJUNCTION = re.compile(r"\s+(?:and|&|dan|serta|et|und|y)\s+|\s*(?:以及|和|及|与|與)\s*", re.IGNORECASE)
 _MAX_CONJUNCTIONS = 8
 _MAX_PIECE = 300  # longer pieces are sentences, not names: kept whole, reported unmapped
 
@@ -64,8 +62,9 @@ def extract_names(
     return _names(_select(html, spec, encoding, root))
 
 
-def extract_claim(html: bytes, spec: AvailabilitySpec, *, encoding: str | None = None,
-                  root: Any | None = None) -> Claim:
+def extract_claim(
+    html: bytes, spec: AvailabilitySpec, *, encoding: str | None = None, root: Any | None = None
+) -> Claim:
     """What the page claims: the names it lists, mapped to ISO 3166 codes, and the shape of
     what the selector matched (a lost container is damage, not a removal)."""
     selection = _select(html, spec, encoding, root)
@@ -111,8 +110,11 @@ def _in_section(selection: Any, root: Any, title: str) -> Any:
             break
     if start is None:
         return []
-    return [found for found in selection
-            if isinstance(found, etree._Element) and start < order.get(id(found), -1) < (end or len(order))]
+    return [
+        found
+        for found in selection
+        if isinstance(found, etree._Element) and start < order.get(id(found), -1) < (end or len(order))
+    ]
 
 
 def _shape(selection: Any) -> tuple[str, ...]:

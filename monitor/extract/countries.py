@@ -45,10 +45,12 @@ _CJK = "\u3041-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 _APOSTROPHES = "'’‘ʼ"
 # Combining marks that belong inside a word (Python's \w leaves them out): the vowel signs of
 # Indic, Thai, Lao, Tibetan, Myanmar, Khmer and Ethiopic scripts, Arabic and Hebrew points.
-_MARKS = ("\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0711"
-          "\u0730-\u074a\u0900-\u0dff\u0e31-\u0e3a\u0e47-\u0e4e\u0eb1-\u0ebc\u0ec8-\u0ecd\u0f18-\u0f19"
-          "\u0f35-\u0f39\u0f71-\u0f84\u0f90-\u0fbc\u102b-\u103e\u1056-\u1059\u135d-\u135f\u17b4-\u17d3"
-          "\u1a17-\u1a1b\U00011100-\U0001114f")
+_MARKS = (
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0711"
+    "\u0730-\u074a\u0900-\u0dff\u0e31-\u0e3a\u0e47-\u0e4e\u0eb1-\u0ebc\u0ec8-\u0ecd\u0f18-\u0f19"
+    "\u0f35-\u0f39\u0f71-\u0f84\u0f90-\u0fbc\u102b-\u103e\u1056-\u1059\u135d-\u135f\u17b4-\u17d3"
+    "\u1a17-\u1a1b\U00011100-\U0001114f"
+)
 _LETTER = rf"(?:[^\W_{_CJK}]|[{_MARKS}])"
 _WORD = re.compile(rf"[{_CJK}]|(?:[^\W\d_]\.){{2,}}|{_LETTER}+(?:[{_APOSTROPHES}]{_LETTER}+)*")
 # Marks a key drops: Latin, Greek and Cyrillic accents, Hebrew and Arabic points (written or not

@@ -34,6 +34,7 @@ _UPPER_OUTSIDE_SYNTAX = re.compile(r"\\.|\(\?P|[A-Z]")
 # Shared by the extract modules: the vocabulary, and regexes built from it. Patterns are run
 # case-sensitively over ASCII-lowered text, several times faster than re.IGNORECASE.
 
+
 @cache
 def load_terms() -> dict[str, Any]:
     """The bundled vocabulary (data/signal_terms.toml), read once."""
@@ -64,8 +65,9 @@ def lowered(text: str) -> str:
 
 def compile_lowered(pattern: str) -> re.Pattern[str]:
     """Compile ``pattern`` to run over ``lowered(text)``."""
-    return re.compile(_UPPER_OUTSIDE_SYNTAX.sub(
-        lambda m: m.group() if len(m.group()) > 1 else m.group().lower(), pattern))
+    return re.compile(
+        _UPPER_OUTSIDE_SYNTAX.sub(lambda m: m.group() if len(m.group()) > 1 else m.group().lower(), pattern)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +103,9 @@ def _month_names() -> dict[str, int]:
 
 
 def _day_names() -> list[str]:
-    return [str(name) for loc in _LANGS for w in ("wide", "abbreviated")
-            for name in get_day_names(w, locale=loc).values()]
+    return [
+        str(name) for loc in _LANGS for w in ("wide", "abbreviated") for name in get_day_names(w, locale=loc).values()
+    ]
 
 
 def _int(text: str | None) -> int | None:
@@ -132,23 +135,29 @@ def _grammar() -> _Grammar:
         return _Found(_int(parts["y"]), months[parts["m"].rstrip(".").casefold()], _int(parts.get("d")))
 
     forms: tuple[tuple[re.Pattern[str], _Parser], ...] = (
-        (re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),
-         lambda m, _: _Found(int(m["y"]), int(m["m"]), int(m["d"]))),
+        (
+            re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),
+            lambda m, _: _Found(int(m["y"]), int(m["m"]), int(m["d"])),
+        ),
         (re.compile(r"(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4})(?!\d)"), _numeric),
         (re.compile(f"(?P<m>{mon})\\s+{day}{year}", re.I), md),
         (re.compile(f"{day}(?:\\s+of)?\\s+(?P<m>{mon}){year}", re.I), md),
         (re.compile(f"(?P<m>{mon}){year}", re.I), md),
     )
-    latin = "|".join((
-        f"(?P<imm>{alternation(terms['immediate']['en'] + terms['immediate']['id'])})",
-        *(f"(?P<{lang}>{alternation(terms['triggers'][lang])})" for lang in _LANGS),
-    ))
+    latin = "|".join(
+        (
+            f"(?P<imm>{alternation(terms['immediate']['en'] + terms['immediate']['id'])})",
+            *(f"(?P<{lang}>{alternation(terms['triggers'][lang])})" for lang in _LANGS),
+        )
+    )
     return _Grammar(
         latin=compile_lowered(f"(?<![{LATIN_EDGE}])(?:{latin})(?![{LATIN_EDGE}])"),
         filler=re.compile(filler, re.I),
-        zh=re.compile(r"(?:(?P<zy>\d{4})\s*年\s*)?(?P<zm>\d{1,2})\s*月\s*"
-                      r"(?:(?P<zd>\d{1,2})\s*[日号號]\s*)?"
-                      f"(?P<zsuf>{any_of(terms['zh_suffix'])})?"),
+        zh=re.compile(
+            r"(?:(?P<zy>\d{4})\s*年\s*)?(?P<zm>\d{1,2})\s*月\s*"
+            r"(?:(?P<zd>\d{1,2})\s*[日号號]\s*)?"
+            f"(?P<zsuf>{any_of(terms['zh_suffix'])})?"
+        ),
         zh_prefix=re.compile(f"(?:{any_of(terms['zh_prefix'])})\\s*$"),
         zh_immediate=re.compile(any_of(terms["immediate"]["zh"])),
         month_only={lang: re.compile(word(terms["month_only"][lang]), re.I) for lang in _LANGS},
@@ -185,8 +194,7 @@ def _chinese(grammar: _Grammar, match: re.Match[str], text: str) -> _Found | Non
     return None
 
 
-def _after_trigger(grammar: _Grammar, match: re.Match[str], text: str,
-                   language: str | None) -> _Found | None:
+def _after_trigger(grammar: _Grammar, match: re.Match[str], text: str, language: str | None) -> _Found | None:
     lang = "en" if match["en"] is not None else "id"
     at = grammar.filler.match(text, match.end())
     position = at.end() if at else match.end()

@@ -63,8 +63,10 @@ def parse_feed(body: bytes, headers: Mapping[str, str], limits: FeedLimits = DEF
         entries.setdefault(entry.key, entry)
     reason = parsed.get("bozo_exception")
     return FeedParseResult(
-        entries=tuple(entries.values()), bozo=bool(parsed.get("bozo")),
-        bozo_reason=_clean(str(reason), 500) if reason is not None else None, language=language,
+        entries=tuple(entries.values()),
+        bozo=bool(parsed.get("bozo")),
+        bozo_reason=_clean(str(reason), 500) if reason is not None else None,
+        language=language,
     )
 
 
@@ -83,8 +85,13 @@ def _entry(raw: Any, feed_language: str | None, limits: FeedLimits) -> FeedEntry
     if len(key) > MAX_KEY:
         key = "sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
     return FeedEntry(
-        key=key, link=link, title=title, summary=summary, published=_published(raw),
-        content_hash=digest, language=_language(raw.get("language")) or feed_language,
+        key=key,
+        link=link,
+        title=title,
+        summary=summary,
+        published=_published(raw),
+        content_hash=digest,
+        language=_language(raw.get("language")) or feed_language,
     )
 
 

@@ -259,11 +259,13 @@ def _marked_text(element: Any) -> str:
 
 # The text of a subtree (its tail left out), "\n" where each block element starts and ends:
 # what _marked_text gives, without touching the tree and without a Python call per element.
-_BLOCK_TEXT = etree.XSLT(etree.XML(
-    f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+_BLOCK_TEXT = etree.XSLT(
+    etree.XML(
+        f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
     <xsl:output method="text" encoding="utf-8"/>
-    <xsl:template match="{'|'.join(sorted(BLOCK_TAGS))}">
+    <xsl:template match="{"|".join(sorted(BLOCK_TAGS))}">
         <xsl:text>&#10;</xsl:text><xsl:apply-templates/><xsl:text>&#10;</xsl:text>
     </xsl:template>
     </xsl:stylesheet>"""
-))
+    )
+)

@@ -57,8 +57,7 @@ PROVIDERS: tuple[Provider, ...] = (
 # absent from the provider's latest supported-countries page (checked against the copies in
 # shared/realdata/availability) and China is the one the 2024 and 2025 notices named first.
 UNSUPPORTED_REGIONS: dict[str, tuple[str, ...]] = {
-    slug: ("CN", "HK", "MO", "RU", "BY", "IR", "KP", "SY", "CU")
-    for slug in ("openai", "anthropic", "google")
+    slug: ("CN", "HK", "MO", "RU", "BY", "IR", "KP", "SY", "CU") for slug in ("openai", "anthropic", "google")
 }
 
 _LETTERS = "a-z\u00c0-\u024f"
@@ -80,15 +79,13 @@ def _matcher() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, _Alias]]:
         for alias in provider.exact:
             key = alias.lower()
             known = table.get(key)
-            table[key] = _Alias(provider.slug, frozenset({alias, *(known.spellings or ())}
-                                                         if known else {alias}))
+            table[key] = _Alias(provider.slug, frozenset({alias, *(known.spellings or ())} if known else {alias}))
     keys = sorted(table, key=len, reverse=True)  # longest first: "azure openai", then "openai"
     latin = "|".join(re.escape(k) for k in keys if k.isascii())
     other = "|".join(re.escape(k) for k in keys if not k.isascii())
     # A version may follow a Latin name ("Qwen2.5"), a letter may not; CJK names stand anywhere.
     # Two patterns, not one alternation: each stays a fast scan on its own.
-    return (re.compile(f"(?<![{_LETTERS}0-9])(?:{latin})(?![{_LETTERS}])"), re.compile(other),
-            table)
+    return (re.compile(f"(?<![{_LETTERS}0-9])(?:{latin})(?![{_LETTERS}])"), re.compile(other), table)
 
 
 def find_providers(text: str) -> list[tuple[int, str]]:
@@ -101,8 +98,8 @@ def find_providers(text: str) -> list[tuple[int, str]]:
     for match in matches:
         alias = table[match.group()]
         if alias.spellings is not None:
-            original = text[match.start():match.end()]
-            after = text[match.end():match.end() + 2]
+            original = text[match.start() : match.end()]
+            after = text[match.end() : match.end() + 2]
             if original not in alias.spellings or re.fullmatch(r"-[a-z]", after):
                 continue  # "meta", "claude"; "Meta-analysis"
         found.append((match.start(), alias.slug))

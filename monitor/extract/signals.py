@@ -181,8 +181,9 @@ def _locative_ok(vocab: _Vocab, sentence: str, lower: str) -> bool:
                 if next_word is None or next_word.group(1) in vocab.stop:
                     break
                 end = next_word.end()
-        if end > match.end() and (vocab.region.search(lower, match.end(), end)
-                                  or find_countries(sentence[match.end():end])):
+        if end > match.end() and (
+            vocab.region.search(lower, match.end(), end) or find_countries(sentence[match.end() : end])
+        ):
             return True
     return False
 
@@ -221,8 +222,7 @@ def _primary(readings: list[_Reading]) -> _Reading:
     return (reducing or named or strong)[0]
 
 
-def _providers(primary: _Reading, item: _Item,
-               default: str | None) -> tuple[tuple[str, ...], bool]:
+def _providers(primary: _Reading, item: _Item, default: str | None) -> tuple[tuple[str, ...], bool]:
     """Who the item is about, and whether the item itself names them (not just its source)."""
     named = primary.providers or item.providers_in(*item.spans[0])
     if named:
@@ -233,12 +233,12 @@ def _providers(primary: _Reading, item: _Item,
     return named, bool(named)
 
 
-def _countries(primary: _Reading, readings: list[_Reading],
-               providers: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+def _countries(primary: _Reading, readings: list[_Reading], providers: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
     """The countries of the item's reading and of its kin; True when inferred."""
     kin = [r for r in readings if (r.action in RESTRICTIVE) == (primary.action in RESTRICTIVE)]
-    found = _union([primary.countries], [r.countries for r in kin
-                                         if r.providers and set(r.providers) <= set(providers)])
+    found = _union(
+        [primary.countries], [r.countries for r in kin if r.providers and set(r.providers) <= set(providers)]
+    )
     if not found:
         found = _union([r.countries for r in kin if not r.providers])
     if not found and any(r.unsupported for r in kin):
@@ -255,8 +255,9 @@ def _union(*groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _relevance(*, named: bool, countries: bool, inferred: bool, restrictive: bool,
-               dated: bool, in_title: bool) -> float:
+def _relevance(
+    *, named: bool, countries: bool, inferred: bool, restrictive: bool, dated: bool, in_title: bool
+) -> float:
     """0..1: provider named 0.15 (from the source 0.1); countries 0.25 (inferred 0.15, region
     words only 0.1); reducing action 0.35 (widening 0.1); a date 0.15; said in the title 0.1."""
     score = 0.15 if named else 0.1
@@ -267,13 +268,19 @@ def _relevance(*, named: bool, countries: bool, inferred: bool, restrictive: boo
     return round(min(score, 1.0), 2)
 
 
-def extract_signal(*, title: str, text: str, published: datetime | None, url: str | None = None,
-                   language: str | None = None, default_provider: str | None = None) -> Signal | None:
+def extract_signal(
+    *,
+    title: str,
+    text: str,
+    published: datetime | None,
+    url: str | None = None,
+    language: str | None = None,
+    default_provider: str | None = None,
+) -> Signal | None:
     """The access signal in one news item, or None when it names no provider or no action."""
     title = title[:MAX_TITLE].strip()  # shown as given; read in NFKC (full-width digits etc.)
     vocab = _vocab()
-    item = _Item.read(vocab, unicodedata.normalize("NFKC", title),
-                      unicodedata.normalize("NFKC", text[:MAX_TEXT]))
+    item = _Item.read(vocab, unicodedata.normalize("NFKC", title), unicodedata.normalize("NFKC", text[:MAX_TEXT]))
     if not item.actions:
         return None
     readings = [r for i in range(len(item.spans)) if (r := _read(vocab, item, i)) is not None]
@@ -287,10 +294,20 @@ def extract_signal(*, title: str, text: str, published: datetime | None, url: st
     language = language or detect_language(item.text)
     effective = resolve_date(item.text, published, language)
     relevance = _relevance(
-        named=named, countries=bool(countries),
-        inferred=inferred, restrictive=primary.action in RESTRICTIVE,
-        dated=effective is not None, in_title=primary.index == 0,
+        named=named,
+        countries=bool(countries),
+        inferred=inferred,
+        restrictive=primary.action in RESTRICTIVE,
+        dated=effective is not None,
+        in_title=primary.index == 0,
     )
-    return Signal(providers=providers, countries=countries, action=primary.action,
-                  effective_date=effective, relevance=relevance, language=language,
-                  title=title, url=url)
+    return Signal(
+        providers=providers,
+        countries=countries,
+        action=primary.action,
+        effective_date=effective,
+        relevance=relevance,
+        language=language,
+        title=title,
+        url=url,
+    )

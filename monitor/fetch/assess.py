@@ -35,8 +35,14 @@ class Assessment:
     complete: bool = True  # False: an HTML document cut before its closing tags
 
 
-def assess(capture: Capture, source: Source, *, raw_hash: str | None,
-           last_hash: str | None, feed_limits: FeedLimits = DEFAULT_FEED_LIMITS) -> Assessment:
+def assess(
+    capture: Capture,
+    source: Source,
+    *,
+    raw_hash: str | None,
+    last_hash: str | None,
+    feed_limits: FeedLimits = DEFAULT_FEED_LIMITS,
+) -> Assessment:
     """Judge a capture given the last snapshot's raw and content hashes (None: no snapshot)."""
     body_hash = quick_hash(capture.body) if capture.body else None
     if capture.outcome is not None:
@@ -50,21 +56,22 @@ def assess(capture: Capture, source: Source, *, raw_hash: str | None,
     return _page(capture, source, body_hash, last_hash)
 
 
-def _page(capture: Capture, source: Source, body_hash: str | None,
-          last_hash: str | None) -> Assessment:
+def _page(capture: Capture, source: Source, body_hash: str | None, last_hash: str | None) -> Assessment:
     # An availability page is parsed once, for its text and then for its list.
     root = shared_parse(capture.body) if source.availability is not None else None
     try:
-        text = normalize_text(capture.body, content_type=capture.headers.get("content-type"),
-                              ignore=source.ignore, root=root)
+        text = normalize_text(
+            capture.body, content_type=capture.headers.get("content-type"), ignore=source.ignore, root=root
+        )
     except ExtractError as exc:
         return Assessment(outcome=Outcome.DECODE, error=str(exc), body_hash=body_hash)
     if not text:
         return Assessment(outcome=Outcome.DECODE, error="no readable text", body_hash=body_hash)
     result = _compared(text, body_hash, last_hash)
     if result.outcome is Outcome.CHANGED and source.availability is not None:
-        return replace(result, claim=_claim(capture.body, source.availability, root),
-                       complete=document_complete(capture.body))
+        return replace(
+            result, claim=_claim(capture.body, source.availability, root), complete=document_complete(capture.body)
+        )
     return result
 
 
@@ -93,22 +100,25 @@ def _feed(capture: Capture, body_hash: str | None, last_hash: str | None, limits
     parsed = parse_feed(capture.body, capture.headers, limits)
     if parsed.bozo and not parsed.entries:
         reason = parsed.bozo_reason or "not a feed"
-        return Assessment(outcome=Outcome.DECODE, error=f"not a readable feed: {reason}",
-                          body_hash=body_hash)
+        return Assessment(outcome=Outcome.DECODE, error=f"not a readable feed: {reason}", body_hash=body_hash)
     result = _compared(feed_text(parsed.entries), body_hash, last_hash)
     if result.outcome is not Outcome.CHANGED:
         return result
-    return Assessment(outcome=Outcome.CHANGED, body_hash=body_hash, text=result.text,
-                      content_hash=result.content_hash, entries=parsed.entries,
-                      bozo=parsed.bozo)
+    return Assessment(
+        outcome=Outcome.CHANGED,
+        body_hash=body_hash,
+        text=result.text,
+        content_hash=result.content_hash,
+        entries=parsed.entries,
+        bozo=parsed.bozo,
+    )
 
 
 def _compared(text: str, body_hash: str | None, last_hash: str | None) -> Assessment:
     digest = content_hash(text)
     if digest == last_hash:
         return Assessment(outcome=Outcome.UNCHANGED, body_hash=body_hash)
-    return Assessment(outcome=Outcome.CHANGED, body_hash=body_hash, text=text,
-                      content_hash=digest)
+    return Assessment(outcome=Outcome.CHANGED, body_hash=body_hash, text=text, content_hash=digest)
 
 
 def feed_text(entries: tuple[FeedEntry, ...]) -> str:
@@ -116,7 +126,7 @@ def feed_text(entries: tuple[FeedEntry, ...]) -> str:
     blocks = []
     for entry in entries:
         published = entry.published.isoformat() if entry.published else ""
-        blocks.append("\n".join(
-            part for part in (entry.title, entry.link or entry.key, published, entry.summary)
-            if part))
+        blocks.append(
+            "\n".join(part for part in (entry.title, entry.link or entry.key, published, entry.summary) if part)
+        )
     return "\n\n".join(blocks)

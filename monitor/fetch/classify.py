@@ -25,10 +25,15 @@ from urllib.parse import urlsplit
 from monitor.types import Outcome, SourceKind
 
 _PHRASES = (
-    b"just a moment...", b"attention required", b"verify you are human",
-    b"checking if the site connection is secure", b"checking your browser",
-    b"enable javascript and cookies to continue", b"_cf_chl_opt",
-    b"/cdn-cgi/challenge-platform/", b"pardon our interruption",
+    b"just a moment...",
+    b"attention required",
+    b"verify you are human",
+    b"checking if the site connection is secure",
+    b"checking your browser",
+    b"enable javascript and cookies to continue",
+    b"_cf_chl_opt",
+    b"/cdn-cgi/challenge-platform/",
+    b"pardon our interruption",
     b"request unsuccessful. incapsula",
 )
 _CAPTCHA = re.compile(rb"\bcaptcha\b")
@@ -37,15 +42,23 @@ _PHRASE_MAX_BODY = 262_144
 _WAF_HEADERS = {"cf-mitigated": None, "x-amzn-waf-action": ("captcha", "challenge", "block")}
 _LOGIN_PATH = re.compile(
     r"(?:^|/)(?:log[-_]?in|sign[-_]?in|auth|oauth2?|sso|saml|authorize|authenticate)"
-    r"(?:\.\w+)?(?:/|;|$)")
+    r"(?:\.\w+)?(?:/|;|$)"
+)
 _LOGIN_HOSTS = frozenset({"login", "signin", "auth", "sso", "accounts", "account"})
-_DOCUMENT_TYPES = ("text/", "application/xhtml", "application/xml", "application/rss",
-                   "application/atom", "application/rdf")
+_DOCUMENT_TYPES = (
+    "text/",
+    "application/xhtml",
+    "application/xml",
+    "application/rss",
+    "application/atom",
+    "application/rdf",
+)
 _NOT_DOCUMENT_SNIFF = (b"%PDF-", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04")
 
 
-def classify_response(*, kind: SourceKind, status: int, headers: Mapping[str, str], body: bytes,
-                      url: str, final_url: str) -> tuple[Outcome | None, str | None]:
+def classify_response(
+    *, kind: SourceKind, status: int, headers: Mapping[str, str], body: bytes, url: str, final_url: str
+) -> tuple[Outcome | None, str | None]:
     """The outcome an answer settles, with a reason; (None, None) when the body is to be read."""
     if status == 304:
         return Outcome.NOT_MODIFIED, None
@@ -67,8 +80,7 @@ def classify_response(*, kind: SourceKind, status: int, headers: Mapping[str, st
     return None, None
 
 
-def blocked_reason(headers: Mapping[str, str], body: bytes, *, url: str,
-                   final_url: str) -> str | None:
+def blocked_reason(headers: Mapping[str, str], body: bytes, *, url: str, final_url: str) -> str | None:
     """Why an answer looks like a challenge, a WAF block or a login wall; None if it does not."""
     for name, values in _WAF_HEADERS.items():
         value = headers.get(name)

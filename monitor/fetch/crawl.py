@@ -49,9 +49,17 @@ RECORD_MAX = 400
 Detect = Callable[[Session, list[SourceResult]], Mapping[str, Outcome] | None]
 
 
-def run_crawl(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *,
-              now: datetime, sessions: sessionmaker[Session] | None = None,
-              detect: Detect | None = None, warm: Warm | None = None, sync: bool = True) -> CrawlReport:
+def run_crawl(
+    settings: Settings,
+    catalog: Catalog,
+    source_ids: Sequence[str],
+    *,
+    now: datetime,
+    sessions: sessionmaker[Session] | None = None,
+    detect: Detect | None = None,
+    warm: Warm | None = None,
+    sync: bool = True,
+) -> CrawlReport:
     """Fetch the given sources once and record them; ``detect`` runs in each chunk's transaction.
 
     ``warm``: crawl processes started earlier (see process.Warm), used before new ones.
@@ -63,8 +71,16 @@ def run_crawl(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *
         engine = make_engine(settings.database_url)
         require_head(engine, settings.database_url)
         try:
-            return run_crawl(settings, catalog, source_ids, now=now,
-                             sessions=session_factory(engine), detect=detect, warm=warm, sync=sync)
+            return run_crawl(
+                settings,
+                catalog,
+                source_ids,
+                now=now,
+                sessions=session_factory(engine),
+                detect=detect,
+                warm=warm,
+                sync=sync,
+            )
         finally:
             engine.dispose()
     started = time.monotonic()
@@ -79,8 +95,12 @@ def run_crawl(settings: Settings, catalog: Catalog, source_ids: Sequence[str], *
     recorded, timed_out = _fetch_and_record(settings, due, states, fresh, now, sessions, detect, warm)
     reports = {r.source_id: r for r in recorded}
     reports.update({s.id: _deferred(s, states[s.id]) for s in waiting})
-    report = CrawlReport(started_at=now, elapsed=time.monotonic() - started,
-                         results=tuple(reports[s.id] for s in chosen), timed_out=timed_out)
+    report = CrawlReport(
+        started_at=now,
+        elapsed=time.monotonic() - started,
+        results=tuple(reports[s.id] for s in chosen),
+        timed_out=timed_out,
+    )
     log.info("crawl: %s", report.summary())
     return report
 
@@ -90,8 +110,7 @@ def choose(catalog: Catalog, source_ids: Sequence[str]) -> list[Source]:
     known = catalog.by_id()
     unknown = [ident for ident in source_ids if ident not in known]
     if unknown:
-        raise CatalogError([f"unknown source {ident!r} (see 'regionwatch sources list')"
-                            for ident in unknown])
+        raise CatalogError([f"unknown source {ident!r} (see 'regionwatch sources list')" for ident in unknown])
     wanted = set(source_ids)
     chosen = [s for s in catalog.sources if s.id in wanted]
     if not chosen:
@@ -99,9 +118,16 @@ def choose(catalog: Catalog, source_ids: Sequence[str]) -> list[Source]:
     return chosen
 
 
-def _fetch_and_record(settings: Settings, due: list[Source], states: dict[str, SourceState], fresh: set[str],
-                      now: datetime, sessions: sessionmaker[Session],
-                      detect: Detect | None, warm: Warm | None) -> tuple[list[SourceReport], bool]:
+def _fetch_and_record(
+    settings: Settings,
+    due: list[Source],
+    states: dict[str, SourceState],
+    fresh: set[str],
+    now: datetime,
+    sessions: sessionmaker[Session],
+    detect: Detect | None,
+    warm: Warm | None,
+) -> tuple[list[SourceReport], bool]:
     if not due:
         return [], False
     # A source whose held change waits for a confirming read is fetched without validators:
@@ -112,8 +138,7 @@ def _fetch_and_record(settings: Settings, due: list[Source], states: dict[str, S
         limits = FeedLimits(title=settings.limits.feed_title_chars, summary=settings.limits.feed_summary_chars)
         recorder = _Recorder(workdir, sessions, {s.id: s for s in due}, limits, detect)
         try:
-            ended = run_children(jobs, timeout=settings.fetch.crawl_timeout, meanwhile=recorder.poll,
-                                 warm=warm)
+            ended = run_children(jobs, timeout=settings.fetch.crawl_timeout, meanwhile=recorder.poll, warm=warm)
             _check(ended, workdir)
             recorder.finish(_unfinished(targets, ended, now, recorder.seen))
         finally:
@@ -121,16 +146,23 @@ def _fetch_and_record(settings: Settings, due: list[Source], states: dict[str, S
     return recorder.reports, ended.timed_out
 
 
-def _jobs(settings: Settings, targets: tuple[FetchTarget, ...], workdir: Path,
-          now: datetime) -> list[tuple[CrawlJob, Path]]:
+def _jobs(
+    settings: Settings, targets: tuple[FetchTarget, ...], workdir: Path, now: datetime
+) -> list[tuple[CrawlJob, Path]]:
     """One job per crawl process, each writing into its own directory under ``workdir``."""
     count = process_count(settings.fetch.processes, len(targets))
     jobs = []
     for index, part in enumerate(shard(targets, scrapy_settings(settings.fetch, log_level=_level()), count)):
         output = workdir / f"shard-{index}"
         output.mkdir()
-        jobs.append((CrawlJob(targets=part.targets, output_dir=str(output), started_at=now,
-                              scrapy_settings=part.scrapy_settings), output))
+        jobs.append(
+            (
+                CrawlJob(
+                    targets=part.targets, output_dir=str(output), started_at=now, scrapy_settings=part.scrapy_settings
+                ),
+                output,
+            )
+        )
     if len(jobs) > 1:
         log.info("crawl: %d sources split across %d processes", len(targets), len(jobs))
     return jobs
@@ -145,8 +177,14 @@ class _Recorder:
     one chunk of bodies at a time, and a crawl stopped half-way keeps the chunks it committed.
     """
 
-    def __init__(self, workdir: Path, sessions: sessionmaker[Session], sources: dict[str, Source],
-                 limits: FeedLimits, detect: Detect | None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        sessions: sessionmaker[Session],
+        sources: dict[str, Source],
+        limits: FeedLimits,
+        detect: Detect | None,
+    ) -> None:
         self.sessions, self.sources, self.limits, self.detect = sessions, sources, limits, detect
         self.tail = CaptureTail(workdir)
         self.seen: set[str] = set()
@@ -183,29 +221,35 @@ class _Recorder:
         with transaction(self.sessions) as session:
             results = record_batch(session, chunk, self.sources, feed_limits=self.limits)
             overrides = (self.detect(session, results) or {}) if self.detect is not None else {}
-        self.reports += [SourceReport.of(replace(r, outcome=overrides[r.source.id])
-                                         if r.source.id in overrides else r) for r in results]
+        self.reports += [
+            SourceReport.of(replace(r, outcome=overrides[r.source.id]) if r.source.id in overrides else r)
+            for r in results
+        ]
 
     def close(self) -> None:
         self.tail.close()
 
 
 def _target(source: Source, state: SourceState | None) -> FetchTarget:
-    return FetchTarget(source_id=source.id, kind=source.kind, url=source.url,
-                       etag=state.etag if state else None,
-                       last_modified=state.last_modified if state else None)
+    return FetchTarget(
+        source_id=source.id,
+        kind=source.kind,
+        url=source.url,
+        etag=state.etag if state else None,
+        last_modified=state.last_modified if state else None,
+    )
 
 
 def _check(ended: ChildExit, workdir: Path) -> None:
     """A crawl process that failed by itself and left nothing is a crawl that did not run."""
     wrote = any(p.stat().st_size for p in workdir.rglob(f"*{SUFFIX}"))
     if not ended.timed_out and ended.returncode != 0 and not wrote:
-        raise FetchError(f"the crawl process failed (exit status {ended.returncode}): "
-                         "see its log above; nothing was fetched")
+        raise FetchError(
+            f"the crawl process failed (exit status {ended.returncode}): see its log above; nothing was fetched"
+        )
 
 
-def _unfinished(targets: Sequence[FetchTarget], ended: ChildExit, now: datetime,
-                done: set[str]) -> Iterator[Capture]:
+def _unfinished(targets: Sequence[FetchTarget], ended: ChildExit, now: datetime, done: set[str]) -> Iterator[Capture]:
     """A capture for every source the crawl process left without one (``timeout`` if killed)."""
     if ended.timed_out:
         outcome, reason = Outcome.TIMEOUT, "the crawl reached its time limit first"
@@ -214,9 +258,15 @@ def _unfinished(targets: Sequence[FetchTarget], ended: ChildExit, now: datetime,
         reason = f"the crawl process (exit status {ended.returncode}) gave no result; see its log"
     for target in targets:
         if target.source_id not in done:
-            yield Capture(source_id=target.source_id, url=target.url, final_url=target.url,
-                          fetched_at=now + timedelta(seconds=ended.elapsed),
-                          elapsed=ended.elapsed, outcome=outcome, error=f"not fetched: {reason}")
+            yield Capture(
+                source_id=target.source_id,
+                url=target.url,
+                final_url=target.url,
+                fetched_at=now + timedelta(seconds=ended.elapsed),
+                elapsed=ended.elapsed,
+                outcome=outcome,
+                error=f"not fetched: {reason}",
+            )
 
 
 def _waiting(state: SourceState | None, now: datetime) -> bool:
@@ -224,10 +274,16 @@ def _waiting(state: SourceState | None, now: datetime) -> bool:
 
 
 def _deferred(source: Source, state: SourceState) -> SourceReport:
-    return SourceReport(source_id=source.id, kind=source.kind, outcome=Outcome.RATE_LIMITED,
-                        http_status=None, elapsed=0.0, not_before=state.next_due_at,
-                        error=f"not fetched: Retry-After until {state.next_due_at:%Y-%m-%d %H:%M}Z",
-                        fetched=False)
+    return SourceReport(
+        source_id=source.id,
+        kind=source.kind,
+        outcome=Outcome.RATE_LIMITED,
+        http_status=None,
+        elapsed=0.0,
+        not_before=state.next_due_at,
+        error=f"not fetched: Retry-After until {state.next_due_at:%Y-%m-%d %H:%M}Z",
+        fetched=False,
+    )
 
 
 def _level() -> str:

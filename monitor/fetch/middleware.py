@@ -79,8 +79,7 @@ async def _resolves_private(host: str) -> bool:
     if not host:
         return False
     try:
-        infos: list[Any] = await asyncio.get_running_loop().getaddrinfo(
-            host, None, type=socket.SOCK_STREAM)
+        infos: list[Any] = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except OSError:
         return False  # the download itself will fail and say so (outcome dns)
     return any(is_private_host(str(info[4][0])) for info in infos)
@@ -100,8 +99,12 @@ class IntegrityMiddleware:
         return cls()
 
     def process_response(self, request: Request, response: Response) -> Response:
-        reason = truncation(response.headers.get(b"Content-Length"), response.headers.get(b"Content-Encoding"),
-                            response.body, request.method)
+        reason = truncation(
+            response.headers.get(b"Content-Length"),
+            response.headers.get(b"Content-Encoding"),
+            response.body,
+            request.method,
+        )
         if reason is not None:
             log.info("source %s: %s", request.meta.get("source_id", "?"), reason)
             request.meta[TRUNCATED_META] = reason

@@ -70,8 +70,13 @@ class Warm:
         self.close()
 
 
-def run_children(jobs: Sequence[tuple[CrawlJob, Path]], *, timeout: float,
-                 meanwhile: Callable[[], object] | None = None, warm: Warm | None = None) -> ChildExit:
+def run_children(
+    jobs: Sequence[tuple[CrawlJob, Path]],
+    *,
+    timeout: float,
+    meanwhile: Callable[[], object] | None = None,
+    warm: Warm | None = None,
+) -> ChildExit:
     """Run one crawl process per (job, directory) side by side, all stopped at ``timeout`` seconds.
 
     ``meanwhile`` is called every ``TICK`` seconds while any runs (the parent's work on the
@@ -82,16 +87,18 @@ def run_children(jobs: Sequence[tuple[CrawlJob, Path]], *, timeout: float,
     procs = [_start(job, workdir, warm.take()) for job, workdir in jobs]
     try:
         codes = _wait(procs, started + timeout, meanwhile)
-        return ChildExit(returncode=next((c for c in codes if c), 0), timed_out=False,
-                         elapsed=time.monotonic() - started)
+        return ChildExit(
+            returncode=next((c for c in codes if c), 0), timed_out=False, elapsed=time.monotonic() - started
+        )
     except subprocess.TimeoutExpired:
         running = [p.pid for p in procs if p.poll() is None]
         log.warning("crawl process %s still running after %.0fs: killed", ", ".join(map(str, running)), timeout)
         for proc in procs:
             _kill(proc)
         codes = [p.returncode for p in procs]
-        return ChildExit(returncode=next((c for c in codes if c), 0), timed_out=True,
-                         elapsed=time.monotonic() - started)
+        return ChildExit(
+            returncode=next((c for c in codes if c), 0), timed_out=True, elapsed=time.monotonic() - started
+        )
     finally:
         for proc in procs:
             if proc.poll() is None:  # interrupted while waiting (Ctrl-C): leave nothing behind
@@ -101,8 +108,12 @@ def run_children(jobs: Sequence[tuple[CrawlJob, Path]], *, timeout: float,
 def _spawn() -> subprocess.Popen[bytes]:
     """A crawl process that imports Scrapy, then reads where its job is from its standard input."""
     command = [sys.executable, "-m", "monitor.fetch.child", "-"]
-    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,  # noqa: S603
-                            start_new_session=True)
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module, no user input
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _start(job: CrawlJob, workdir: Path, proc: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
@@ -124,8 +135,7 @@ def _send(proc: subprocess.Popen[bytes], line: str) -> None:
         pass
 
 
-def _wait(procs: list[subprocess.Popen[bytes]], deadline: float,
-          meanwhile: Callable[[], object] | None) -> list[int]:
+def _wait(procs: list[subprocess.Popen[bytes]], deadline: float, meanwhile: Callable[[], object] | None) -> list[int]:
     """The exit statuses; TimeoutExpired at the deadline. Runs ``meanwhile`` between short waits."""
     for proc in procs:
         while True:

@@ -43,8 +43,13 @@ MAX_RETRY_AFTER = timedelta(days=7)
 _SEEN_AGAIN = (Outcome.UNCHANGED, Outcome.NOT_MODIFIED)
 
 
-def record_batch(session: Session, captures: Iterable[Capture], sources: Mapping[str, Source],
-                 *, feed_limits: FeedLimits = DEFAULT_FEED_LIMITS) -> list[SourceResult]:
+def record_batch(
+    session: Session,
+    captures: Iterable[Capture],
+    sources: Mapping[str, Source],
+    *,
+    feed_limits: FeedLimits = DEFAULT_FEED_LIMITS,
+) -> list[SourceResult]:
     """Record every capture (one fetch row each); the results in capture order."""
     results: list[SourceResult] = []
     for chunk in chunked(captures, CHUNK):
@@ -66,27 +71,37 @@ class _Judged:
         return self.assessment.outcome
 
 
-def _record_chunk(session: Session, chunk: list[Capture], sources: Mapping[str, Source],
-                  feed_limits: FeedLimits) -> list[SourceResult]:
+def _record_chunk(
+    session: Session, chunk: list[Capture], sources: Mapping[str, Source], feed_limits: FeedLimits
+) -> list[SourceResult]:
     states = load_states(session, [c.source_id for c in chunk])
     judged = [_judge(c, sources[c.source_id], states, feed_limits) for c in chunk]
     changed = [j for j in judged if j.outcome is Outcome.CHANGED]
     new_ids = insert_snapshots(session, [_snapshot(j) for j in changed])
     snapshots = {j.source.id: ident for j, ident in zip(changed, new_ids, strict=True)}
-    touch_snapshots(session, [(j.state.snapshot_id, j.capture.fetched_at) for j in judged
-                              if j.outcome in _SEEN_AGAIN and j.state.snapshot_id is not None])
+    touch_snapshots(
+        session,
+        [
+            (j.state.snapshot_id, j.capture.fetched_at)
+            for j in judged
+            if j.outcome in _SEEN_AGAIN and j.state.snapshot_id is not None
+        ],
+    )
     news = {j.source.id: _news(session, j) for j in changed if j.source.kind is SourceKind.FEED}
     fetch_ids = insert_fetches(session, [_fetch(j, snapshots.get(j.source.id)) for j in judged])
     update_sources(session, [_source_update(j) for j in judged])
-    return [_result(j, fetch_id, snapshots.get(j.source.id), news.get(j.source.id))
-            for j, fetch_id in zip(judged, fetch_ids, strict=True)]
+    return [
+        _result(j, fetch_id, snapshots.get(j.source.id), news.get(j.source.id))
+        for j, fetch_id in zip(judged, fetch_ids, strict=True)
+    ]
 
 
 def _judge(capture: Capture, source: Source, states: Mapping[str, SourceState], feed_limits: FeedLimits) -> _Judged:
     state = states.get(capture.source_id) or SourceState(source_id=capture.source_id)
     try:
-        assessment = assess(capture, source, raw_hash=state.raw_hash, last_hash=state.content_hash,
-                            feed_limits=feed_limits)
+        assessment = assess(
+            capture, source, raw_hash=state.raw_hash, last_hash=state.content_hash, feed_limits=feed_limits
+        )
     except Exception as exc:
         log.exception("source %s: could not judge the capture", capture.source_id)
         assessment = Assessment(outcome=Outcome.DECODE, error=f"internal error: {exc!r}"[:500])
@@ -97,17 +112,22 @@ def _snapshot(judged: _Judged) -> NewSnapshot:
     capture, assessment = judged.capture, judged.assessment
     assert assessment.text is not None and assessment.content_hash is not None
     return NewSnapshot(
-        source_id=capture.source_id, content_hash=assessment.content_hash,
-        raw_hash=assessment.body_hash or "", raw_body=zlib.compress(capture.body, 6),
+        source_id=capture.source_id,
+        content_hash=assessment.content_hash,
+        raw_hash=assessment.body_hash or "",
+        raw_body=zlib.compress(capture.body, 6),
         content_type=_truncate(capture.headers.get("content-type"), 200),
-        final_url=capture.final_url, text=assessment.text.replace("\x00", ""),
-        first_seen=capture.fetched_at, last_seen=capture.fetched_at,
+        final_url=capture.final_url,
+        text=assessment.text.replace("\x00", ""),
+        first_seen=capture.fetched_at,
+        last_seen=capture.fetched_at,
     )
 
 
 def _news(session: Session, judged: _Judged) -> NewsRecorded:
-    return record_entries(session, judged.source.id, judged.assessment.entries,
-                          bozo=judged.assessment.bozo, now=judged.capture.fetched_at)
+    return record_entries(
+        session, judged.source.id, judged.assessment.entries, bozo=judged.assessment.bozo, now=judged.capture.fetched_at
+    )
 
 
 def _fetch(judged: _Judged, snapshot_id: int | None) -> FetchRecord:
@@ -115,11 +135,18 @@ def _fetch(judged: _Judged, snapshot_id: int | None) -> FetchRecord:
     return FetchRecord(
         source_id=capture.source_id,
         started_at=capture.fetched_at - timedelta(seconds=capture.elapsed),
-        finished_at=capture.fetched_at, http_status=capture.status, outcome=outcome.value,
-        error_class=None if outcome.ok else outcome.value, error=judged.assessment.error,
-        bytes=len(capture.body), duration_ms=round(capture.elapsed * 1000),
-        final_url=capture.final_url, etag=capture.etag, last_modified=capture.last_modified,
-        body_hash=judged.assessment.body_hash, snapshot_id=snapshot_id,
+        finished_at=capture.fetched_at,
+        http_status=capture.status,
+        outcome=outcome.value,
+        error_class=None if outcome.ok else outcome.value,
+        error=judged.assessment.error,
+        bytes=len(capture.body),
+        duration_ms=round(capture.elapsed * 1000),
+        final_url=capture.final_url,
+        etag=capture.etag,
+        last_modified=capture.last_modified,
+        body_hash=judged.assessment.body_hash,
+        snapshot_id=snapshot_id,
     )
 
 
@@ -127,7 +154,9 @@ def _source_update(judged: _Judged) -> SourceUpdate:
     capture, state, ok = judged.capture, judged.state, judged.outcome.ok
     etag, modified = _validators(judged)
     return SourceUpdate(
-        id=capture.source_id, etag=etag, last_modified=modified,
+        id=capture.source_id,
+        etag=etag,
+        last_modified=modified,
         last_fetch_at=capture.fetched_at,
         last_success_at=capture.fetched_at if ok else state.last_success_at,
         last_outcome=judged.outcome.value,
@@ -152,25 +181,33 @@ def _not_before(judged: _Judged) -> datetime | None:
     if judged.outcome is not Outcome.RATE_LIMITED:
         return None
     seconds = judged.capture.retry_after
-    wait = DEFAULT_RETRY_AFTER if seconds is None else min(timedelta(seconds=seconds),
-                                                           MAX_RETRY_AFTER)
+    wait = DEFAULT_RETRY_AFTER if seconds is None else min(timedelta(seconds=seconds), MAX_RETRY_AFTER)
     return judged.capture.fetched_at + wait
 
 
-def _result(judged: _Judged, fetch_id: int, snapshot_id: int | None,
-            news: NewsRecorded | None) -> SourceResult:
+def _result(judged: _Judged, fetch_id: int, snapshot_id: int | None, news: NewsRecorded | None) -> SourceResult:
     capture, assessment = judged.capture, judged.assessment
     changed = judged.outcome is Outcome.CHANGED
     result = SourceResult(
-        source=judged.source, outcome=judged.outcome, http_status=capture.status,
-        elapsed=capture.elapsed, fetched_at=capture.fetched_at, fetch_id=fetch_id,
-        error=assessment.error, snapshot_id=snapshot_id,
+        source=judged.source,
+        outcome=judged.outcome,
+        http_status=capture.status,
+        elapsed=capture.elapsed,
+        fetched_at=capture.fetched_at,
+        fetch_id=fetch_id,
+        error=assessment.error,
+        snapshot_id=snapshot_id,
         previous_snapshot_id=judged.state.snapshot_id,
-        text=assessment.text if changed else None, body=capture.body if changed else None,
+        text=assessment.text if changed else None,
+        body=capture.body if changed else None,
         claim=assessment.claim if changed else None,
-        content_type=capture.headers.get("content-type"), final_url=capture.final_url,
-        new_items=news.new if news else (), edited_items=news.edited if news else (),
-        not_before=_not_before(judged), conditional=capture.conditional, complete=assessment.complete,
+        content_type=capture.headers.get("content-type"),
+        final_url=capture.final_url,
+        new_items=news.new if news else (),
+        edited_items=news.edited if news else (),
+        not_before=_not_before(judged),
+        conditional=capture.conditional,
+        complete=assessment.complete,
         last_modified=capture.last_modified,
     )
     _log(result)
@@ -180,8 +217,15 @@ def _result(judged: _Judged, fetch_id: int, snapshot_id: int | None,
 def _log(result: SourceResult) -> None:
     level = logging.DEBUG if result.outcome.ok else logging.INFO
     status = f"HTTP {result.http_status}" if result.http_status else "no response"
-    log.log(level, "source %s: %s (%s) in %.2fs%s", result.source.id, result.outcome.value,
-            status, result.elapsed, f": {result.error}" if result.error else "")
+    log.log(
+        level,
+        "source %s: %s (%s) in %.2fs%s",
+        result.source.id,
+        result.outcome.value,
+        status,
+        result.elapsed,
+        f": {result.error}" if result.error else "",
+    )
 
 
 def _truncate(text: str | None, limit: int) -> str | None:

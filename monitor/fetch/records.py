@@ -83,10 +83,16 @@ class SourceReport:
     def of(cls, result: SourceResult) -> SourceReport:
         """The summary of a recorded result (bodies and texts left behind)."""
         return cls(
-            source_id=result.source.id, kind=result.source.kind, outcome=result.outcome,
-            http_status=result.http_status, elapsed=result.elapsed, error=result.error,
-            snapshot_id=result.snapshot_id, new_items=len(result.new_items),
-            edited_items=len(result.edited_items), not_before=result.not_before,
+            source_id=result.source.id,
+            kind=result.source.kind,
+            outcome=result.outcome,
+            http_status=result.http_status,
+            elapsed=result.elapsed,
+            error=result.error,
+            snapshot_id=result.snapshot_id,
+            new_items=len(result.new_items),
+            edited_items=len(result.edited_items),
+            not_before=result.not_before,
         )
 
 

@@ -20,8 +20,10 @@ if TYPE_CHECKING:  # the crawl process imports this module: no pydantic there
 #: Statuses retried within one crawl (transient server trouble); 429 is left to Retry-After.
 RETRY_HTTP_CODES = (500, 502, 503, 504, 522, 524, 408)
 REDIRECT_MAX_TIMES = 10
-FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
-               "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 
 
@@ -67,11 +69,15 @@ def scrapy_settings(fetch: FetchSettings, *, log_level: str = "WARNING") -> dict
         "LOG_ENABLED": True,
         "LOG_FORMATTER": "monitor.fetch.logformat.CaptureLogFormatter",
         "DEFAULT_REQUEST_HEADERS": {"Accept": PAGE_ACCEPT, "Accept-Language": "en"},
-        "DOWNLOADER_MIDDLEWARES": {"monitor.fetch.middleware.RedirectGuardMiddleware": 560,
-                                   # nearer the downloader than HttpCompressionMiddleware (590)
-                                   "monitor.fetch.middleware.IntegrityMiddleware": 595},
+        "DOWNLOADER_MIDDLEWARES": {
+            "monitor.fetch.middleware.RedirectGuardMiddleware": 560,
+            # nearer the downloader than HttpCompressionMiddleware (590)
+            "monitor.fetch.middleware.IntegrityMiddleware": 595,
+        },
         "ITEM_PIPELINES": {"monitor.fetch.transfer.CaptureWriter": 100},
-        "EXTENSIONS": {"scrapy.extensions.throttle.AutoThrottle": None,
-                       "monitor.fetch.throttle.ConditionalAutoThrottle": 0},
+        "EXTENSIONS": {
+            "scrapy.extensions.throttle.AutoThrottle": None,
+            "monitor.fetch.throttle.ConditionalAutoThrottle": 0,
+        },
         "REGIONWATCH_ALLOW_PRIVATE": fetch.allow_private,
     }

@@ -65,13 +65,14 @@ def message_id(dedup_key: str) -> str:
 
 
 def subject(change: Change | None, fallback: str = "") -> str:
-    """"[Regionwatch] openai api: 2 removed (HK, MO), 1 added (VN)", one capped line."""
+    """ "[Regionwatch] openai api: 2 removed (HK, MO), 1 added (VN)", one capped line."""
     what = _what(change) if change is not None else (fallback or "alert")
     return one_line(f"{PREFIX} {what}", MAX_SUBJECT)
 
 
-def render_alert(change: Change | None, *, dedup_key: str, detected_at: datetime | None = None,
-                 fallback: str = "") -> AlertMail:
+def render_alert(
+    change: Change | None, *, dedup_key: str, detected_at: datetime | None = None, fallback: str = ""
+) -> AlertMail:
     """Subject, text part and HTML part (CSS inlined) of the alert for a change."""
     view = _view(change, dedup_key, detected_at, fallback)
     title = subject(change, fallback)
@@ -98,8 +99,11 @@ def compose_alert(mail: AlertMail, *, sender: str, to: str, dedup_key: str, now:
 def _what(change: Change) -> str:
     who = " ".join(p for p in (change.provider or "unknown provider", change.product) if p)
     if change.kind is ChangeKind.AVAILABILITY:
-        parts = [f"{len(codes)} {verb} ({_codes(codes)})"
-                 for verb, codes in (("removed", change.removed), ("added", change.added)) if codes]
+        parts = [
+            f"{len(codes)} {verb} ({_codes(codes)})"
+            for verb, codes in (("removed", change.removed), ("added", change.added))
+            if codes
+        ]
         return f"{who}: {', '.join(parts) or 'availability changed'}"
     if change.kind is ChangeKind.SIGNAL:
         return _headline(change) + (f": {change.title}" if change.title else "")
@@ -130,9 +134,14 @@ def _view(change: Change | None, key: str, detected_at: datetime | None, fallbac
         headline=one_line(_headline(change) if signal else _what(change), MAX_TITLE),
         title=one_line(change.title, MAX_TITLE) if change.kind is ChangeKind.TEXT else "",  # others: in the headline
         lists=tuple((name, tuple(_country(c) for c in codes)) for name, codes in lists if codes),
-        facts=tuple(facts), source=one_line(change.source_id or "", MAX_TITLE), url=safe_url(change.url),
-        announcement=one_line(change.title, 2000) if signal else "", evidence=evidence, evidence_cut=cut,
-        history=_history(change), key=key,
+        facts=tuple(facts),
+        source=one_line(change.source_id or "", MAX_TITLE),
+        url=safe_url(change.url),
+        announcement=one_line(change.title, 2000) if signal else "",
+        evidence=evidence,
+        evidence_cut=cut,
+        history=_history(change),
+        key=key,
     )
 
 
@@ -157,8 +166,9 @@ def _history(change: Change) -> str:
 
 def _text(v: _View) -> str:
     head = [v.headline, v.title] if v.title else [v.headline]
-    blocks = [head] + [[f"{name} ({len(countries)}):", *(f"  {c.name} ({c.code})" for c in countries)]
-                       for name, countries in v.lists]
+    blocks = [head] + [
+        [f"{name} ({len(countries)}):", *(f"  {c.name} ({c.code})" for c in countries)] for name, countries in v.lists
+    ]
     facts = [f"{label}: {value}" for label, value in v.facts]
     if v.source or v.url:
         facts.append(f"Source: {' '.join(p for p in (v.source, v.url) if p)}")
@@ -222,5 +232,6 @@ pre { white-space: pre-wrap; word-break: break-word; }
 
 @functools.cache
 def _html_template() -> Template:
-    return Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                       lstrip_blocks=True).from_string(_HTML)
+    return Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True).from_string(
+        _HTML
+    )

@@ -1,11 +1,11 @@
 """How one delivery failed, for Slack and e-mail alike: the dispatcher decides from this alone.
 
-    NotifyError
-     └── DeliveryError    ``unsure`` when it may have gone out anyway, ``retry_after`` when the
-                          service asked us to wait, and ``failure``: transient (down, busy,
-                          unreachable: retried for as long as it takes), permanent (a person
-                          must fix a token, a channel, an address: dead at once) or unknown
-                          (dead after max_attempts)
+NotifyError
+ └── DeliveryError    ``unsure`` when it may have gone out anyway, ``retry_after`` when the
+                      service asked us to wait, and ``failure``: transient (down, busy,
+                      unreachable: retried for as long as it takes), permanent (a person
+                      must fix a token, a channel, an address: dead at once) or unknown
+                      (dead after max_attempts)
 """
 
 from __future__ import annotations
@@ -26,8 +26,14 @@ class Failure(enum.Enum):
 class DeliveryError(NotifyError):
     """One delivery failed; says whether it may have gone out, when to try again, and what kind it was."""
 
-    def __init__(self, message: str, *, unsure: bool = False, retry_after: float | None = None,
-                 failure: Failure = Failure.UNKNOWN) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        unsure: bool = False,
+        retry_after: float | None = None,
+        failure: Failure = Failure.UNKNOWN,
+    ) -> None:
         super().__init__(message)
         self.unsure = unsure
         self.retry_after = retry_after
@@ -35,5 +41,9 @@ class DeliveryError(NotifyError):
 
     def again(self, prefix: str, *, unsure: bool | None = None) -> DeliveryError:
         """The same failure, told with more context (and, once unsure, unsure)."""
-        return DeliveryError(f"{prefix}{self}", unsure=self.unsure if unsure is None else unsure,
-                             retry_after=self.retry_after, failure=self.failure)
+        return DeliveryError(
+            f"{prefix}{self}",
+            unsure=self.unsure if unsure is None else unsure,
+            retry_after=self.retry_after,
+            failure=self.failure,
+        )

@@ -172,7 +172,7 @@ def zone(name: str) -> ZoneInfo:
 
 
 def parse_period(text: str, tz: ZoneInfo) -> Period:
-    """"2024-W28" -> the week; a clear error otherwise."""
+    """ "2024-W28" -> the week; a clear error otherwise."""
     match = _PERIOD.match(text.strip())
     try:
         if match is None:
@@ -189,8 +189,7 @@ def week_of(day: date, tz: ZoneInfo) -> Period:
     year, week, _ = monday.isocalendar()
     start = datetime.combine(monday, time(), tzinfo=tz)
     end = datetime.combine(monday + timedelta(days=7), time(), tzinfo=tz)
-    return Period(name=f"{year}-W{week:02d}", first_day=monday, start=start.astimezone(UTC),
-                  end=end.astimezone(UTC))
+    return Period(name=f"{year}-W{week:02d}", first_day=monday, start=start.astimezone(UTC), end=end.astimezone(UTC))
 
 
 def last_complete_period(now: datetime, tz: ZoneInfo) -> Period:
@@ -209,9 +208,12 @@ def require_finished(period: Period, now: datetime) -> None:
 
 def gather(session: Session, period: Period, tz: ZoneInfo) -> Digest:
     """The period's sections, read from the store (source trouble that began after the period kept apart)."""
-    rows = store.changes_between(session, period.start, period.end,
-                                 kinds=[ChangeKind.AVAILABILITY.value, ChangeKind.SIGNAL.value,
-                                        ChangeKind.TEXT.value])
+    rows = store.changes_between(
+        session,
+        period.start,
+        period.end,
+        kinds=[ChangeKind.AVAILABILITY.value, ChangeKind.SIGNAL.value, ChangeKind.TEXT.value],
+    )
     by_kind = {kind: [r for r in rows if r.kind == kind.value] for kind in ChangeKind}
     items = [_availability(r, tz) for r in by_kind[ChangeKind.AVAILABILITY]]
     items.sort(key=lambda i: i.provider)
@@ -219,12 +221,14 @@ def gather(session: Session, period: Period, tz: ZoneInfo) -> Digest:
     signals, texts = by_kind[ChangeKind.SIGNAL], by_kind[ChangeKind.TEXT]
     troubles = [_health(s, tz) for s in store.troubled_sources(session)]
     return Digest(
-        period=period, availability=groups,
+        period=period,
+        availability=groups,
         signals=tuple(_signal(r, tz) for r in signals[:MAX_SIGNALS]),
         texts=tuple(_text(r, tz) for r in texts[:MAX_TEXTS]),
         health=tuple(h for h in troubles if not _after(h, period, tz)),
         later_health=tuple(h for h in troubles if _after(h, period, tz)),
-        more_signals=max(0, len(signals) - MAX_SIGNALS), more_texts=max(0, len(texts) - MAX_TEXTS),
+        more_signals=max(0, len(signals) - MAX_SIGNALS),
+        more_texts=max(0, len(texts) - MAX_TEXTS),
     )
 
 
@@ -235,8 +239,13 @@ def readers(recipients: Iterable[str], routes: Sequence[Route]) -> list[Reader]:
         mine = [r for r in routes if address.casefold() in {a.casefold() for a in r.email}]
         countries = sorted({c for r in mine for c in r.countries})
         everywhere = any(not r.countries for r in mine)
-        teams = tuple(Team(label=r.slack_channel or ", ".join(r.providers) or f"route {routes.index(r) + 1}",
-                           countries=tuple(r.countries)) for r in mine)
+        teams = tuple(
+            Team(
+                label=r.slack_channel or ", ".join(r.providers) or f"route {routes.index(r) + 1}",
+                countries=tuple(r.countries),
+            )
+            for r in mine
+        )
         found.append(Reader(address=address, countries=tuple(countries), everywhere=everywhere, teams=teams))
     return found
 
@@ -256,13 +265,40 @@ def country_news(digest: Digest, reader: Reader) -> list[CountryNews]:
     news: list[CountryNews] = []
     for group in digest.availability:
         for item in group.changes:
-            news += [CountryNews(country=c, provider=item.provider, what=f"no longer listed ({item.product})",
-                                 effective=item.effective, seen=item.seen) for c in item.removed if theirs(c)]
-            news += [CountryNews(country=c, provider=item.provider, what=f"newly listed ({item.product})",
-                                 effective=item.effective, seen=item.seen) for c in item.added if theirs(c)]
+            news += [
+                CountryNews(
+                    country=c,
+                    provider=item.provider,
+                    what=f"no longer listed ({item.product})",
+                    effective=item.effective,
+                    seen=item.seen,
+                )
+                for c in item.removed
+                if theirs(c)
+            ]
+            news += [
+                CountryNews(
+                    country=c,
+                    provider=item.provider,
+                    what=f"newly listed ({item.product})",
+                    effective=item.effective,
+                    seen=item.seen,
+                )
+                for c in item.added
+                if theirs(c)
+            ]
     for signal in digest.signals:
-        news += [CountryNews(country=c, provider=signal.provider, what=f"announced: {signal.action}",
-                             effective=signal.effective, seen=signal.seen) for c in signal.countries if theirs(c)]
+        news += [
+            CountryNews(
+                country=c,
+                provider=signal.provider,
+                what=f"announced: {signal.action}",
+                effective=signal.effective,
+                seen=signal.seen,
+            )
+            for c in signal.countries
+            if theirs(c)
+        ]
     return sorted(news, key=lambda n: (n.country.code, n.seen, n.provider))
 
 
@@ -276,25 +312,41 @@ def _countries(codes: Iterable[object]) -> tuple[Country, ...]:
 
 def _availability(row: ChangeRow, tz: ZoneInfo) -> AvailabilityItem:
     return AvailabilityItem(
-        provider=row.provider or "?", product=row.product or "api", removed=_countries(row.removed),
-        added=_countries(row.added), effective=row.effective_date, seen=row.detected_at.astimezone(tz).date(),
-        url=safe_url(row.url), correction=row.correction, change_id=row.id,
+        provider=row.provider or "?",
+        product=row.product or "api",
+        removed=_countries(row.removed),
+        added=_countries(row.added),
+        effective=row.effective_date,
+        seen=row.detected_at.astimezone(tz).date(),
+        url=safe_url(row.url),
+        correction=row.correction,
+        change_id=row.id,
     )
 
 
 def _signal(row: ChangeRow, tz: ZoneInfo) -> SignalItem:
     return SignalItem(
-        provider=row.provider or "?", action=row.action or "mentioned", countries=_countries(row.countries),
-        effective=row.effective_date, seen=row.detected_at.astimezone(tz).date(),
-        title=one_line(row.title, MAX_TITLE), url=safe_url(row.url), change_id=row.id,
+        provider=row.provider or "?",
+        action=row.action or "mentioned",
+        countries=_countries(row.countries),
+        effective=row.effective_date,
+        seen=row.detected_at.astimezone(tz).date(),
+        title=one_line(row.title, MAX_TITLE),
+        url=safe_url(row.url),
+        change_id=row.id,
     )
 
 
 def _text(row: ChangeRow, tz: ZoneInfo) -> TextItem:
     lines, cut = excerpt(str((row.diff or {}).get("lines") or ""))
-    return TextItem(source_id=row.source_id or "?", provider=row.provider or "?",
-                    seen=row.detected_at.astimezone(tz).date(), url=safe_url(row.url), excerpt=lines,
-                    cut=cut or bool((row.diff or {}).get("truncated")))
+    return TextItem(
+        source_id=row.source_id or "?",
+        provider=row.provider or "?",
+        seen=row.detected_at.astimezone(tz).date(),
+        url=safe_url(row.url),
+        excerpt=lines,
+        cut=cut or bool((row.diff or {}).get("truncated")),
+    )
 
 
 def _after(item: HealthItem, period: Period, tz: ZoneInfo) -> bool:
@@ -303,13 +355,23 @@ def _after(item: HealthItem, period: Period, tz: ZoneInfo) -> bool:
 
 def _health(source: SourceRow, tz: ZoneInfo) -> HealthItem:
     if source.suspect_since is not None:
-        return HealthItem(source_id=source.id, provider=source.provider, url=safe_url(source.url),
-                          problem="suspect", since=source.suspect_since.astimezone(tz).date(),
-                          detail=f"extraction held as suspect ({source.suspect_reason or 'unknown reason'})")
+        return HealthItem(
+            source_id=source.id,
+            provider=source.provider,
+            url=safe_url(source.url),
+            problem="suspect",
+            since=source.suspect_since.astimezone(tz).date(),
+            detail=f"extraction held as suspect ({source.suspect_reason or 'unknown reason'})",
+        )
     since = source.failing_since.astimezone(tz).date() if source.failing_since else None
-    return HealthItem(source_id=source.id, provider=source.provider, url=safe_url(source.url),
-                      problem="failing", since=since,
-                      detail=f"{source.consecutive_failures} failed fetches in a row, last: {source.last_outcome}")
+    return HealthItem(
+        source_id=source.id,
+        provider=source.provider,
+        url=safe_url(source.url),
+        problem="failing",
+        since=since,
+        detail=f"{source.consecutive_failures} failed fetches in a row, last: {source.last_outcome}",
+    )
 
 
 # --- untrusted text ---------------------------------------------------------------------------
@@ -354,13 +416,17 @@ def excerpt(diff: str) -> tuple[tuple[str, ...], bool]:
 
 # --- rendering --------------------------------------------------------------------------------
 
+
 @functools.cache
 def _environment() -> Environment:
     """Autoescaping on for the HTML template only (the text part is not HTML)."""
     return Environment(
         loader=PackageLoader("monitor.notify", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=True, default=False),
-        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
 
 
@@ -370,12 +436,20 @@ def render(digest: Digest, reader: Reader | None, *, links: WebLinks | None = No
     With links (``web.public_url``), changes and countries link to the web view.
     """
     count = sum(len(g.changes) for g in digest.availability)
-    subject = (f"Regionwatch weekly digest {digest.period.name}: {count} availability "
-               f"change{'' if count == 1 else 's'}, {len(digest.signals)} "
-               f"signal{'' if len(digest.signals) == 1 else 's'}")
+    subject = (
+        f"Regionwatch weekly digest {digest.period.name}: {count} availability "
+        f"change{'' if count == 1 else 's'}, {len(digest.signals)} "
+        f"signal{'' if len(digest.signals) == 1 else 's'}"
+    )
     mine = country_news(digest, reader) if reader else []
-    context = {"d": digest, "reader": reader, "mine": mine, "subject": subject, "links": links,
-               "teams": team_lines(mine, reader) if reader else []}
+    context = {
+        "d": digest,
+        "reader": reader,
+        "mine": mine,
+        "subject": subject,
+        "links": links,
+        "teams": team_lines(mine, reader) if reader else [],
+    }
     env = _environment()
     text = env.get_template("digest.txt.j2").render(context)
     inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)

@@ -81,8 +81,9 @@ class DispatchReport:
     def summary(self) -> str:
         """One line for the log and the command line."""
         found = f"{self.found} found already posted, " if self.channel == "slack" else ""
-        line = (f"{self.channel}: {self.sent} sent, {found}{self.failed} failed, {self.dead} dead, "
-                f"{self.waiting} waiting")
+        line = (
+            f"{self.channel}: {self.sent} sent, {found}{self.failed} failed, {self.dead} dead, {self.waiting} waiting"
+        )
         if self.lost:
             line += f", {self.lost} taken over by another dispatcher"
         if not self.configured:
@@ -90,12 +91,19 @@ class DispatchReport:
         return line + (f"; {self.email.summary()}" if self.email is not None else "")
 
 
-def dispatch_due(sessions: sessionmaker[Session], settings: Settings, *, now: datetime, limit: int = 100,
-                 sender: Sender | None = None) -> DispatchReport:
+def dispatch_due(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    *,
+    now: datetime,
+    limit: int = 100,
+    sender: Sender | None = None,
+) -> DispatchReport:
     """Send up to ``limit`` due alerts per channel; pass ``sender`` to keep Slack's pacing across calls."""
     clock = _Clock(now)
-    report = _dispatch_slack(sessions, settings.slack, sender or open_sender(settings.slack), clock, limit,
-                             links=web_links(settings))
+    report = _dispatch_slack(
+        sessions, settings.slack, sender or open_sender(settings.slack), clock, limit, links=web_links(settings)
+    )
     report = replace(report, email=_dispatch_email(sessions, settings, clock, limit))
     log.log(logging.INFO if _eventful(report) else logging.DEBUG, "%s", report.summary())
     return report
@@ -107,23 +115,37 @@ def _eventful(report: DispatchReport) -> bool:
     return any(p.sent or p.found or p.failed or p.dead or p.lost or p.waiting for p in parts)
 
 
-def _dispatch_slack(sessions: sessionmaker[Session], settings: SlackSettings, sender: Sender | None,
-                    clock: _Clock, limit: int, *, links: WebLinks | None = None) -> DispatchReport:
+def _dispatch_slack(
+    sessions: sessionmaker[Session],
+    settings: SlackSettings,
+    sender: Sender | None,
+    clock: _Clock,
+    limit: int,
+    *,
+    links: WebLinks | None = None,
+) -> DispatchReport:
     skip = unresolved_destinations(settings, webhook=sender is not None and not sender.can_search)
     with sessions() as session:
         waiting = outbox.due(session, now=clock(), destinations=None if sender is None else skip)
     if sender is None:
-        _log_waiting(sessions, "slack", waiting,
-                     "Slack is not configured (set slack.token and slack.channel, or slack.webhook_url)")
+        _log_waiting(
+            sessions,
+            "slack",
+            waiting,
+            "Slack is not configured (set slack.token and slack.channel, or slack.webhook_url)",
+        )
         return DispatchReport(configured=False, waiting=len(waiting))
-    _log_waiting(sessions, "slack", waiting,
-                 "no channel for them (set slack.channel, and slack.operator_channel for operator alerts)")
+    _log_waiting(
+        sessions,
+        "slack",
+        waiting,
+        "no channel for them (set slack.channel, and slack.operator_channel for operator alerts)",
+    )
     report = _SlackRun(sessions, settings, clock, sender, links).run(limit, skip)
     return replace(report, waiting=len(waiting))
 
 
-def _dispatch_email(sessions: sessionmaker[Session], settings: Settings, clock: _Clock,
-                    limit: int) -> DispatchReport:
+def _dispatch_email(sessions: sessionmaker[Session], settings: Settings, clock: _Clock, limit: int) -> DispatchReport:
     problem = smtp_unconfigured(settings.smtp)
     if problem is not None:
         with sessions() as session:
@@ -181,8 +203,9 @@ class RetryPolicy:
 
     @classmethod
     def of(cls, settings: SlackSettings | SmtpSettings, lease: float) -> RetryPolicy:
-        return cls(max_attempts=settings.max_attempts, backoff=settings.backoff, backoff_max=settings.backoff_max,
-                   lease=lease)
+        return cls(
+            max_attempts=settings.max_attempts, backoff=settings.backoff, backoff_max=settings.backoff_max, lease=lease
+        )
 
 
 class _LeaseLostError(Exception):
@@ -216,15 +239,30 @@ class _Run:
         tried: list[int] = []  # one attempt per alert and run, however short the backoff
         while len(tried) < limit and not self.stopped:
             with transaction(self.sessions) as session:
-                claimed = outbox.claim_due(session, owner=self.owner, now=self.clock(), lease=self.lease, limit=1,
-                                           channel=self.channel, skip_ids=tried, skip_destinations=skip)
+                claimed = outbox.claim_due(
+                    session,
+                    owner=self.owner,
+                    now=self.clock(),
+                    lease=self.lease,
+                    limit=1,
+                    channel=self.channel,
+                    skip_ids=tried,
+                    skip_destinations=skip,
+                )
             if not claimed:
                 break
             tried.append(claimed[0].id)
             self.counts[self.deliver(claimed[0])] += 1
         c = self.counts
-        return DispatchReport(configured=True, channel=self.channel, sent=c["sent"], found=c["found"],
-                              failed=c["failed"], dead=c["dead"], lost=c["lost"])
+        return DispatchReport(
+            configured=True,
+            channel=self.channel,
+            sent=c["sent"],
+            found=c["found"],
+            failed=c["failed"],
+            dead=c["dead"],
+            lost=c["lost"],
+        )
 
     def deliver(self, alert: Claimed) -> str:
         """One row, start to finish; returns which count it adds to."""
@@ -244,14 +282,19 @@ class _Run:
             ended = outages.note_delivery(session, self.channel, now=self.clock()) if closing else None
         self.delivered = self.delivered or marked
         if ended is not None:
-            log.warning("%s deliveries work again after %s (%d failed attempts): %s, they go out now",
-                        outages.CHANNEL_NAMES[self.channel], outages.span(self.clock() - ended.started_at),
-                        ended.failures, outages.alerts_wait(ended.waiting, "waited"))
+            log.warning(
+                "%s deliveries work again after %s (%d failed attempts): %s, they go out now",
+                outages.CHANNEL_NAMES[self.channel],
+                outages.span(self.clock() - ended.started_at),
+                ended.failures,
+                outages.alerts_wait(ended.waiting, "waited"),
+            )
         if not marked:
             log.warning("alert %d: sent (%s) but the lease was lost meanwhile", alert.id, done.note)
             return "lost"
-        log.info("alert %d sent to %s (%s)%s", alert.id, done.to, done.note,
-                 " [found in history]" if done.found else "")
+        log.info(
+            "alert %d sent to %s (%s)%s", alert.id, done.to, done.note, " [found in history]" if done.found else ""
+        )
         return "found" if done.found else "sent"
 
     def attempt(self, alert: Claimed) -> _Done:
@@ -265,31 +308,64 @@ class _Run:
                 raise _LeaseLostError
 
     def _failed(self, alert: Claimed, exc: DeliveryError) -> str:
-        if exc.failure is Failure.PERMANENT or (exc.failure is Failure.UNKNOWN
-                                                 and alert.attempts >= self.retry.max_attempts):
+        if exc.failure is Failure.PERMANENT or (
+            exc.failure is Failure.UNKNOWN and alert.attempts >= self.retry.max_attempts
+        ):
             with transaction(self.sessions) as session:
                 outbox.mark_dead(session, alert, owner=self.owner, error=str(exc), unsure=exc.unsure)
-            why = ("resending cannot help" if exc.failure is Failure.PERMANENT
-                   else f"attempt {alert.attempts} of {self.retry.max_attempts}")
-            log.error("OPERATOR: alert %d to %s is dead (%s): %s; fix it, then run 'regionwatch alerts retry %d'",
-                      alert.id, alert.destination, why, exc, alert.id)
+            why = (
+                "resending cannot help"
+                if exc.failure is Failure.PERMANENT
+                else f"attempt {alert.attempts} of {self.retry.max_attempts}"
+            )
+            log.error(
+                "OPERATOR: alert %d to %s is dead (%s): %s; fix it, then run 'regionwatch alerts retry %d'",
+                alert.id,
+                alert.destination,
+                why,
+                exc,
+                alert.id,
+            )
             return "dead"
         delay = backoff(alert.attempts, base=self.retry.backoff, cap=self.retry.backoff_max)
         delay = max(delay, exc.retry_after or 0.0)
         with transaction(self.sessions) as session:
-            outbox.mark_failed(session, alert, owner=self.owner, error=str(exc), unsure=exc.unsure,
-                               next_attempt_at=self.clock() + timedelta(seconds=delay))
-            began = (outages.note_failure(session, self.channel, now=self.clock(), error=str(exc))
-                     if exc.failure is Failure.TRANSIENT and self.stopped else None)
+            outbox.mark_failed(
+                session,
+                alert,
+                owner=self.owner,
+                error=str(exc),
+                unsure=exc.unsure,
+                next_attempt_at=self.clock() + timedelta(seconds=delay),
+            )
+            began = (
+                outages.note_failure(session, self.channel, now=self.clock(), error=str(exc))
+                if exc.failure is Failure.TRANSIENT and self.stopped
+                else None
+            )
         if began is not None:
-            log.error("OPERATOR: %s deliveries are failing: %s; %s. None is dropped: each is retried, "
-                      "at most %s apart, until it goes through, and you will hear when it does",
-                      outages.CHANNEL_NAMES[self.channel], exc, outages.alerts_wait(began.waiting),
-                      outages.span(timedelta(seconds=self.retry.backoff_max)))
-        attempts = (f"attempt {alert.attempts}" if exc.failure is Failure.TRANSIENT
-                    else f"attempt {alert.attempts} of {self.retry.max_attempts}")
-        log.warning("alert %d to %s failed (%s, %s), next in %.0fs: %s", alert.id, alert.destination,
-                    exc.failure.value, attempts, delay, exc)
+            log.error(
+                "OPERATOR: %s deliveries are failing: %s; %s. None is dropped: each is retried, "
+                "at most %s apart, until it goes through, and you will hear when it does",
+                outages.CHANNEL_NAMES[self.channel],
+                exc,
+                outages.alerts_wait(began.waiting),
+                outages.span(timedelta(seconds=self.retry.backoff_max)),
+            )
+        attempts = (
+            f"attempt {alert.attempts}"
+            if exc.failure is Failure.TRANSIENT
+            else f"attempt {alert.attempts} of {self.retry.max_attempts}"
+        )
+        log.warning(
+            "alert %d to %s failed (%s, %s), next in %.0fs: %s",
+            alert.id,
+            alert.destination,
+            exc.failure.value,
+            attempts,
+            delay,
+            exc,
+        )
         return "failed"
 
     def _change(self, alert: Claimed) -> tuple[Change | None, datetime | None]:
@@ -301,8 +377,14 @@ class _Run:
 class _SlackRun(_Run):
     """Slack rows: post (or find the earlier post), then the thread replies."""
 
-    def __init__(self, sessions: sessionmaker[Session], settings: SlackSettings, clock: _Clock,
-                 sender: Sender, links: WebLinks | None = None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        settings: SlackSettings,
+        clock: _Clock,
+        sender: Sender,
+        links: WebLinks | None = None,
+    ) -> None:
         super().__init__(sessions, RetryPolicy.of(settings, settings.lease), clock)
         self.settings, self.sender, self.links = settings, sender, links
 
@@ -317,9 +399,15 @@ class _SlackRun(_Run):
     def _post(self, alert: Claimed) -> _Done:
         channel = resolve_channel(alert.destination, self.settings) or alert.destination
         change, detected_at = self._change(alert)
-        message = render(change, dedup_key=alert.dedup_key, detected_at=detected_at,
-                         fallback=str(alert.payload.get("text") or ""), max_countries=self.settings.max_countries,
-                         links=self.links, change_id=alert.change_id)
+        message = render(
+            change,
+            dedup_key=alert.dedup_key,
+            detected_at=detected_at,
+            fallback=str(alert.payload.get("text") or ""),
+            max_countries=self.settings.max_countries,
+            links=self.links,
+            change_id=alert.change_id,
+        )
         found = self._find(alert, channel) if alert.unsure else None
         ts: str | None
         if found is not None:
@@ -368,8 +456,11 @@ class _EmailRun(_Run):
             client = self._connect()
             self._renew(alert)
             if alert.unsure:
-                log.warning("alert %d may already have reached %s: sending again with the same Message-ID",
-                            alert.id, alert.destination)
+                log.warning(
+                    "alert %d may already have reached %s: sending again with the same Message-ID",
+                    alert.id,
+                    alert.destination,
+                )
             self._send(client, message, alert.destination)
         except DeliveryError as exc:  # a mailbox cannot be searched: once unsure, unsure until sent
             if alert.unsure and not exc.unsure:
@@ -379,10 +470,12 @@ class _EmailRun(_Run):
 
     def _message(self, alert: Claimed) -> EmailMessage:
         change, detected_at = self._change(alert)
-        mail = render_alert(change, dedup_key=alert.dedup_key, detected_at=detected_at,
-                            fallback=str(alert.payload.get("text") or ""))
-        return compose_alert(mail, sender=self.smtp.sender, to=alert.destination, dedup_key=alert.dedup_key,
-                             now=self.clock())
+        mail = render_alert(
+            change, dedup_key=alert.dedup_key, detected_at=detected_at, fallback=str(alert.payload.get("text") or "")
+        )
+        return compose_alert(
+            mail, sender=self.smtp.sender, to=alert.destination, dedup_key=alert.dedup_key, now=self.clock()
+        )
 
     def _connect(self) -> smtplib.SMTP:
         if self.client is None:
@@ -402,8 +495,7 @@ class _EmailRun(_Run):
             raise DeliveryError(f"{where}: {describe(exc, self.smtp)}", failure=smtp_failure(exc)) from exc
         except OSError as exc:  # the connection broke or timed out mid-message: it may have been accepted
             self.stopped = True
-            raise DeliveryError(f"{where}: {describe(exc, self.smtp)}", unsure=True,
-                                failure=Failure.TRANSIENT) from exc
+            raise DeliveryError(f"{where}: {describe(exc, self.smtp)}", unsure=True, failure=Failure.TRANSIENT) from exc
 
 
 _WAITING_REPEAT = 600.0  # seconds before the same waiting alerts are listed in the log again

@@ -65,15 +65,17 @@ class DigestResult:
     error: str | None = None
 
 
-def send_due_digest(sessions: sessionmaker[Session], settings: Settings, catalog: Catalog, *,
-                    now: datetime) -> DigestResult:
+def send_due_digest(
+    sessions: sessionmaker[Session], settings: Settings, catalog: Catalog, *, now: datetime
+) -> DigestResult:
     """Send the last complete week's digest unless it was sent; safe to call any number of times."""
     period = last_complete_period(now, zone(settings.timezone))
     return send_digest(sessions, settings, catalog, period=period, now=now)
 
 
-def send_digest(sessions: sessionmaker[Session], settings: Settings, catalog: Catalog, *,
-                period: Period, now: datetime) -> DigestResult:
+def send_digest(
+    sessions: sessionmaker[Session], settings: Settings, catalog: Catalog, *, period: Period, now: datetime
+) -> DigestResult:
     """Send one finished week's digest to every recipient not yet sent it, once."""
     require_finished(period, now)
     problem = unconfigured(settings)
@@ -95,8 +97,7 @@ def send_digest(sessions: sessionmaker[Session], settings: Settings, catalog: Ca
         log.warning("digest %s failed after %d deliveries: %s", period.name, len(delivered), error)
         if not isinstance(exc, NotifyError):
             raise
-        return DigestResult(period=period.name, status=DigestStatus.FAILED, delivered=tuple(delivered),
-                            error=error)
+        return DigestResult(period=period.name, status=DigestStatus.FAILED, delivered=tuple(delivered), error=error)
     with transaction(sessions) as session:
         store.mark_sent(session, claim, now=now)
     log.info("digest %s sent to %d recipients", period.name, len(delivered))
@@ -119,8 +120,16 @@ def smtp_unconfigured(smtp: SmtpSettings) -> str | None:
     return None
 
 
-def _deliver(sessions: sessionmaker[Session], settings: Settings, catalog: Catalog, period: Period,
-             claim: store.PeriodState, *, now: datetime, delivered: list[str]) -> None:
+def _deliver(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    catalog: Catalog,
+    period: Period,
+    claim: store.PeriodState,
+    *,
+    now: datetime,
+    delivered: list[str],
+) -> None:
     """Render every pending reader's message first, then send them on one connection.
 
     A refused mailbox does not hold up the others: it is reported once the rest are sent.
@@ -129,9 +138,16 @@ def _deliver(sessions: sessionmaker[Session], settings: Settings, catalog: Catal
         digest = gather(session, period, zone(settings.timezone))
     done = list(claim.delivered)
     links = web_links(settings)
-    pending = [(r.address, compose(render(digest, r, links=links), sender=settings.smtp.sender, to=r.address,
-                                   period=period.name, now=now))
-               for r in readers(settings.digest.recipients, catalog.routes) if r.address not in done]
+    pending = [
+        (
+            r.address,
+            compose(
+                render(digest, r, links=links), sender=settings.smtp.sender, to=r.address, period=period.name, now=now
+            ),
+        )
+        for r in readers(settings.digest.recipients, catalog.routes)
+        if r.address not in done
+    ]
     if not pending:
         return
     refused: list[str] = []
@@ -197,13 +213,15 @@ def _connect(smtp: SmtpSettings, host: str) -> smtplib.SMTP:
         if smtp.security == "starttls":
             client.ehlo()
             if not client.has_extn("starttls"):
-                raise NotifyError("the server does not offer STARTTLS; refusing to send in clear "
-                                  "(smtp.security = \"none\" is for a trusted local relay)")
+                raise NotifyError(
+                    "the server does not offer STARTTLS; refusing to send in clear "
+                    '(smtp.security = "none" is for a trusted local relay)'
+                )
             client.starttls(context=context)
             client.ehlo()
         if smtp.username is not None:
             if smtp.security == "none":
-                raise NotifyError("refusing to send the SMTP password without TLS (smtp.security is \"none\")")
+                raise NotifyError('refusing to send the SMTP password without TLS (smtp.security is "none")')
             client.login(smtp.username, smtp.password.get_secret_value() if smtp.password else "")
     except BaseException:
         _close(client)
@@ -237,8 +255,10 @@ def smtp_failure(exc: OSError) -> Failure:
 def describe(exc: OSError, smtp: SmtpSettings) -> str:
     """One line on what went wrong, never the password."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return (f"TLS certificate not trusted ({exc.verify_message}); certificates are verified: "
-                "use the server's real name as smtp.host, or set smtp.ca_file for a private CA")
+        return (
+            f"TLS certificate not trusted ({exc.verify_message}); certificates are verified: "
+            "use the server's real name as smtp.host, or set smtp.ca_file for a private CA"
+        )
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return f"login refused ({exc.smtp_code}): check smtp.username and smtp.password"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):

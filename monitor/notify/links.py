@@ -22,10 +22,20 @@ class WebLinks:
         url = f"{self.base}/country/{quote(code, safe='')}"
         return url + (f"?as_of={at:%Y-%m-%d}" if at is not None else "")
 
-    def ask(self, *, country: str, provider: str | None = None, product: str | None = None,
-            at: date | datetime | None = None) -> str:
-        query = {"provider": provider, "product": product, "country": country,
-                 "at": f"{at:%Y-%m-%d}" if at is not None else None}
+    def ask(
+        self,
+        *,
+        country: str,
+        provider: str | None = None,
+        product: str | None = None,
+        at: date | datetime | None = None,
+    ) -> str:
+        query = {
+            "provider": provider,
+            "product": product,
+            "country": country,
+            "at": f"{at:%Y-%m-%d}" if at is not None else None,
+        }
         return f"{self.base}/ask?" + urlencode({k: v for k, v in query.items() if v})
 
     def changes(self, *, since: date | datetime | None = None) -> str:

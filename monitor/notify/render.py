@@ -73,16 +73,29 @@ def metadata(dedup_key: str) -> Metadata:
     return Metadata(event_type=EVENT_TYPE, event_payload={"dedup_key": dedup_key})
 
 
-def render(change: Change | None, *, dedup_key: str, detected_at: datetime | None = None,
-           fallback: str = "", max_countries: int = INLINE_COUNTRIES, links: WebLinks | None = None,
-           change_id: int | None = None) -> Message:
+def render(
+    change: Change | None,
+    *,
+    dedup_key: str,
+    detected_at: datetime | None = None,
+    fallback: str = "",
+    max_countries: int = INLINE_COUNTRIES,
+    links: WebLinks | None = None,
+    change_id: int | None = None,
+) -> Message:
     """The message for an outbox row: operator note, change alert, or the row's own text."""
     if change is None:
         return Message(text=escape(fallback or "Regionwatch alert")[:MAX_TEXT], metadata=metadata(dedup_key))
     if change.kind is ChangeKind.OPERATOR:
         return render_operator(change, dedup_key=dedup_key)
-    return render_change(change, dedup_key=dedup_key, detected_at=detected_at, max_countries=max_countries,
-                         links=links, change_id=change_id)
+    return render_change(
+        change,
+        dedup_key=dedup_key,
+        detected_at=detected_at,
+        max_countries=max_countries,
+        links=links,
+        change_id=change_id,
+    )
 
 
 def render_operator(change: Change, *, dedup_key: str) -> Message:
@@ -97,9 +110,15 @@ def render_operator(change: Change, *, dedup_key: str) -> Message:
     return Message(text=_cut("\n".join(lines), MAX_TEXT), metadata=metadata(dedup_key))
 
 
-def render_change(change: Change, *, dedup_key: str, detected_at: datetime | None = None,
-                  max_countries: int = INLINE_COUNTRIES, links: WebLinks | None = None,
-                  change_id: int | None = None) -> Message:
+def render_change(
+    change: Change,
+    *,
+    dedup_key: str,
+    detected_at: datetime | None = None,
+    max_countries: int = INLINE_COUNTRIES,
+    links: WebLinks | None = None,
+    change_id: int | None = None,
+) -> Message:
     """A change alert: header, summary, countries, facts, evidence, then web links (or the history command)."""
     lists = _lists(change)
     blocks: list[Block] = [HeaderBlock(text=_cut(escape(_headline(change)), MAX_HEADER))]
@@ -119,8 +138,12 @@ def render_change(change: Change, *, dedup_key: str, detected_at: datetime | Non
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_cut(hint, MAX_FIELD))]))
     replies = _thread(change, lists) if overflow else ()
     main = blocks[:MAX_BLOCKS]
-    return Message(text=_fallback(change, lists), blocks=tuple(main), metadata=metadata(dedup_key),
-                   replies=replies + _spill(change, blocks[MAX_BLOCKS:]))
+    return Message(
+        text=_fallback(change, lists),
+        blocks=tuple(main),
+        metadata=metadata(dedup_key),
+        replies=replies + _spill(change, blocks[MAX_BLOCKS:]),
+    )
 
 
 def country_line(code: str) -> str:
@@ -178,8 +201,10 @@ def confirmation_facts(change: Change) -> list[tuple[str, str]]:
     if not isinstance(first, str) or not isinstance(confirmed, str):
         return []
     how = diff.get("confirmation")
-    return [("First seen", _moment(first)),
-            ("Confirmed", _moment(confirmed) + (f" ({how})" if isinstance(how, str) else ""))]
+    return [
+        ("First seen", _moment(first)),
+        ("Confirmed", _moment(confirmed) + (f" ({how})" if isinstance(how, str) else "")),
+    ]
 
 
 def _moment(iso: str) -> str:
@@ -219,10 +244,7 @@ def diff_excerpt(lines: object) -> str:
     """The changed lines of a unified diff, escaped and fenced-safe, a few lines at most."""
     if not isinstance(lines, str):
         return ""
-    picked = [
-        line[:200] for line in lines.splitlines()
-        if line[:1] in "+-" and not line.startswith(("+++", "---"))
-    ]
+    picked = [line[:200] for line in lines.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     text = "\n".join(picked[:EVIDENCE_LINES])
     if len(picked) > EVIDENCE_LINES:
         text += f"\n… {len(picked) - EVIDENCE_LINES} more changed lines"
@@ -248,10 +270,12 @@ def _web_hint(change: Change, links: WebLinks, change_id: int | None) -> str:
         parts.append(link(links.country(code), f"Who serves {country_name(code)} now"))
         if change.provider:
             at = change.effective_date
-            question = (f"Was {change.provider} {change.product or 'api'} available in {code}"
-                        + (f" on {at:%Y-%m-%d}?" if at else " today?"))
-            parts.append(link(links.ask(country=code, provider=change.provider, product=change.product, at=at),
-                              question))
+            question = f"Was {change.provider} {change.product or 'api'} available in {code}" + (
+                f" on {at:%Y-%m-%d}?" if at else " today?"
+            )
+            parts.append(
+                link(links.ask(country=code, provider=change.provider, product=change.product, at=at), question)
+            )
     else:
         parts.append(link(links.changes(), "Recent changes in Regionwatch"))
     return "  ·  ".join(parts)
@@ -288,8 +312,9 @@ def _spill(change: Change, blocks: Sequence[Block], *, label: str = "continued")
     parts = [tuple(part) for part in chunked(blocks, MAX_BLOCKS)]
     head = escape(_headline(change))
     return tuple(
-        Message(text=f"{head}: {label} (part {n} of {len(parts)})" if len(parts) > 1 else f"{head}: {label}",
-                blocks=part)
+        Message(
+            text=f"{head}: {label} (part {n} of {len(parts)})" if len(parts) > 1 else f"{head}: {label}", blocks=part
+        )
         for n, part in enumerate(parts, start=1)
     )
 

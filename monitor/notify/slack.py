@@ -121,8 +121,14 @@ class _ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self.max_wait = max_wait
 
-    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-                   error: Exception | None = None) -> bool:
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         if not super()._can_retry(state=state, request=request, response=response, error=error):
             return False
         assert response is not None
@@ -138,8 +144,14 @@ class _PostSafeServerErrorRetryHandler(ServerErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self.is_post = is_post
 
-    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-                   error: Exception | None = None) -> bool:
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         if response is not None and response.status_code == 500 and self.is_post(request.url):
             return False
         return super()._can_retry(state=state, request=request, response=response, error=error)
@@ -170,7 +182,9 @@ class WebApiSender:
         assert settings.token is not None
         base = settings.api_url if settings.api_url.endswith("/") else settings.api_url + "/"
         self.client = WebClient(
-            token=settings.token.get_secret_value(), base_url=base, timeout=settings.timeout,
+            token=settings.token.get_secret_value(),
+            base_url=base,
+            timeout=settings.timeout,
             retry_handlers=retry_handlers(settings, is_post=lambda url: url.endswith("/chat.postMessage")),
         )
         self.pacer = _Pacer(settings.interval)
@@ -181,8 +195,13 @@ class WebApiSender:
         self.pacer.wait(channel)
         try:
             response = self.client.chat_postMessage(
-                channel=channel, text=message.text, blocks=message.block_dicts() or None,
-                metadata=message.metadata, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
+                channel=channel,
+                text=message.text,
+                blocks=message.block_dicts() or None,
+                metadata=message.metadata,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
             )
         except SlackApiError as exc:
             raise _api_failure("chat.postMessage", exc, posting=True) from exc
@@ -201,17 +220,24 @@ class WebApiSender:
         channel_id = self.channel_id(channel)
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
-            data = self._call("conversations.history", self.client.conversations_history, channel=channel_id,
-                              oldest=f"{oldest.timestamp():.6f}", limit=HISTORY_PAGE, include_all_metadata=True,
-                              cursor=cursor)
+            data = self._call(
+                "conversations.history",
+                self.client.conversations_history,
+                channel=channel_id,
+                oldest=f"{oldest.timestamp():.6f}",
+                limit=HISTORY_PAGE,
+                include_all_metadata=True,
+                cursor=cursor,
+            )
             for message in data.get("messages") or []:
                 if _dedup_key(message) == dedup_key:
                     return Found(ts=str(message["ts"]), reply_count=int(message.get("reply_count") or 0))
             cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
             if cursor is None:
                 return None
-        log.warning("slack: %s searched %d messages without finding %s", channel, HISTORY_PAGE * HISTORY_PAGES,
-                    dedup_key)
+        log.warning(
+            "slack: %s searched %d messages without finding %s", channel, HISTORY_PAGE * HISTORY_PAGES, dedup_key
+        )
         return None
 
     def channel_id(self, channel: str) -> str:
@@ -221,14 +247,23 @@ class WebApiSender:
         name = channel.lstrip("#")
         cursor: str | None = None
         while name not in self.ids:
-            data = self._call("conversations.list", self.client.conversations_list,
-                              types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor)
+            data = self._call(
+                "conversations.list",
+                self.client.conversations_list,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=200,
+                cursor=cursor,
+            )
             for found in data.get("channels") or []:
                 self.ids[str(found.get("name"))] = str(found.get("id"))
             cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
             if cursor is None and name not in self.ids:
-                raise DeliveryError(f"cannot find channel {channel} to check for an earlier post "
-                                    "(invite the bot; it needs channels:read)", failure=Failure.PERMANENT)
+                raise DeliveryError(
+                    f"cannot find channel {channel} to check for an earlier post "
+                    "(invite the bot; it needs channels:read)",
+                    failure=Failure.PERMANENT,
+                )
         return self.ids[name]
 
     def _call(self, method: str, call: Callable[..., SlackResponse], **arguments: Any) -> dict[str, Any]:
@@ -248,8 +283,11 @@ class WebhookSender:
 
     def __init__(self, settings: SlackSettings) -> None:
         assert settings.webhook_url is not None
-        self.client = WebhookClient(settings.webhook_url.get_secret_value(), timeout=settings.timeout,
-                                    retry_handlers=retry_handlers(settings, is_post=lambda url: True))
+        self.client = WebhookClient(
+            settings.webhook_url.get_secret_value(),
+            timeout=settings.timeout,
+            retry_handlers=retry_handlers(settings, is_post=lambda url: True),
+        )
         self.pacer = _Pacer(settings.interval)
 
     def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
@@ -257,7 +295,10 @@ class WebhookSender:
         self.pacer.wait("webhook")
         try:
             response = self.client.send(
-                text=message.text, blocks=message.block_dicts() or None, unfurl_links=False, unfurl_media=False,
+                text=message.text,
+                blocks=message.block_dicts() or None,
+                unfurl_links=False,
+                unfurl_media=False,
                 metadata=message.metadata.to_dict() if message.metadata else None,
             )
         except _TRANSPORT as exc:
@@ -284,8 +325,13 @@ def _dedup_key(message: dict[str, Any]) -> str | None:
 def _api_failure(method: str, exc: SlackApiError, *, posting: bool) -> DeliveryError:
     response = exc.response
     error = response.get("error") if isinstance(response.data, dict) else None
-    return _failure(method, response.status_code, str(error or f"HTTP {response.status_code}"),
-                    _retry_after(response.headers), posting=posting)
+    return _failure(
+        method,
+        response.status_code,
+        str(error or f"HTTP {response.status_code}"),
+        _retry_after(response.headers),
+        posting=posting,
+    )
 
 
 def _failure(method: str, status: int, error: str, retry_after: float | None, *, posting: bool) -> DeliveryError:
@@ -293,8 +339,7 @@ def _failure(method: str, status: int, error: str, retry_after: float | None, *,
         wait = f" (retry after {retry_after:g}s)" if retry_after is not None else ""
         return DeliveryError(f"{method}: rate limited{wait}", retry_after=retry_after, failure=Failure.TRANSIENT)
     if status >= 500 or error in BUSY:
-        return DeliveryError(f"{method}: Slack answered {status} ({error})", unsure=posting,
-                             failure=Failure.TRANSIENT)
+        return DeliveryError(f"{method}: Slack answered {status} ({error})", unsure=posting, failure=Failure.TRANSIENT)
     if error in SETUP:
         return DeliveryError(f"{method}: {error} ({_SETUP_HINT})", failure=Failure.PERMANENT)
     permanent = posting and error in PERMANENT

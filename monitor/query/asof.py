@@ -1,4 +1,4 @@
-""""Was P's product available in C at T?": one standing per provider × product, with its evidence.
+""" "Was P's product available in C at T?": one standing per provider × product, with its evidence.
 
 A standing is one of four states at a moment, told apart because they mean different things:
 
@@ -32,29 +32,52 @@ class State(enum.StrEnum):
     UNWATCHED = "unwatched"
 
 
-WORDS = {State.AVAILABLE: "available", State.UNAVAILABLE: "not available", State.UNLISTED: "not listed",
-         State.UNWATCHED: "not watched"}
+WORDS = {
+    State.AVAILABLE: "available",
+    State.UNAVAILABLE: "not available",
+    State.UNLISTED: "not listed",
+    State.UNWATCHED: "not watched",
+}
 
 
-def standings(sessions: sessionmaker[Session], *, country: str, at: datetime, provider: str | None = None,
-              product: str | None = None) -> list[dict[str, Any]]:
+def standings(
+    sessions: sessionmaker[Session],
+    *,
+    country: str,
+    at: datetime,
+    provider: str | None = None,
+    product: str | None = None,
+) -> list[dict[str, Any]]:
     """Every known provider × product (or the one asked) for a country at a moment, with evidence."""
     with sessions() as session:
-        keys = [k for k in reads.known_products(session)
-                if provider in (None, k[0]) and product in (None, k[1])]
+        keys = [k for k in reads.known_products(session) if provider in (None, k[0]) and product in (None, k[1])]
         first = reads.first_observed(session)
-        spans = [interval_dict(i) for i in reads.intervals(session, country=country, provider=provider,
-                                                            product=product)]
+        spans = [
+            interval_dict(i) for i in reads.intervals(session, country=country, provider=provider, product=product)
+        ]
         signals = [s for s in reads.changes_touching(session, country) if s.kind == ChangeKind.SIGNAL.value]
-    return [_standing(key, country, at, first.get(key), [s for s in spans if (s["provider"], s["product"]) == key],
-                      [_signal(s, at) for s in signals if s.provider == key[0] and s.detected_at <= at])
-            for key in keys]
+    return [
+        _standing(
+            key,
+            country,
+            at,
+            first.get(key),
+            [s for s in spans if (s["provider"], s["product"]) == key],
+            [_signal(s, at) for s in signals if s.provider == key[0] and s.detected_at <= at],
+        )
+        for key in keys
+    ]
 
 
-def _standing(key: tuple[str, str], country: str, at: datetime, watched: datetime | None,
-              spans: list[dict[str, Any]], signals: list[dict[str, Any]]) -> dict[str, Any]:
-    current = next((s for s in spans if s["valid_from"] <= at and (s["valid_to"] is None or s["valid_to"] > at)),
-                   None)
+def _standing(
+    key: tuple[str, str],
+    country: str,
+    at: datetime,
+    watched: datetime | None,
+    spans: list[dict[str, Any]],
+    signals: list[dict[str, Any]],
+) -> dict[str, Any]:
+    current = next((s for s in spans if s["valid_from"] <= at and (s["valid_to"] is None or s["valid_to"] > at)), None)
     ended = [s for s in spans if s["valid_to"] is not None and s["valid_to"] <= at]
     if current is not None:
         state, since, evidence = State.AVAILABLE, current["valid_from"], current
@@ -66,10 +89,19 @@ def _standing(key: tuple[str, str], country: str, at: datetime, watched: datetim
     else:
         state, since, evidence = State.UNLISTED, watched, None
     return {
-        "provider": key[0], "product": key[1], "country": country, "name": country_name(country), "at": at,
-        "state": state.value, "words": WORDS[state], "since": since, "watched_since": watched,
+        "provider": key[0],
+        "product": key[1],
+        "country": country,
+        "name": country_name(country),
+        "at": at,
+        "state": state.value,
+        "words": WORDS[state],
+        "since": since,
+        "watched_since": watched,
         "caveats": list(current["caveats"]) if current else [],
-        "evidence": _evidence(state, evidence), "signals": signals, "intervals": spans,
+        "evidence": _evidence(state, evidence),
+        "signals": signals,
+        "intervals": spans,
     }
 
 
@@ -84,9 +116,17 @@ def _evidence(state: State, span: dict[str, Any] | None) -> dict[str, Any] | Non
 
 def _signal(row: Any, at: datetime) -> dict[str, Any]:
     effective = row.effective_date
-    return {"change_id": row.id, "provider": row.provider, "action": row.action, "effective_date": effective,
-            "detected_at": row.detected_at, "source": row.source_id, "title": row.title, "url": row.url,
-            "in_force": effective is None or effective <= at.date()}
+    return {
+        "change_id": row.id,
+        "provider": row.provider,
+        "action": row.action,
+        "effective_date": effective,
+        "detected_at": row.detected_at,
+        "source": row.source_id,
+        "title": row.title,
+        "url": row.url,
+        "in_force": effective is None or effective <= at.date(),
+    }
 
 
 def sentence(standing: dict[str, Any]) -> str:
@@ -104,15 +144,21 @@ def sentence(standing: dict[str, Any]) -> str:
         line = f"No: {what}: not on its list (watched since {s['watched_since']:%Y-%m-%d})"
     else:
         line = f"Unknown: {what}: not watched then" + (
-            f" (watched from {s['watched_since']:%Y-%m-%d})" if s["watched_since"] else "")
-    announced = [f"{x['provider']} {x['action'] or 'notice'}"
-                 + (f" from {x['effective_date']:%Y-%m-%d}" if x["effective_date"] else "") + f" ({x['source']})"
-                 for x in s["signals"] if x["in_force"]]
+            f" (watched from {s['watched_since']:%Y-%m-%d})" if s["watched_since"] else ""
+        )
+    announced = [
+        f"{x['provider']} {x['action'] or 'notice'}"
+        + (f" from {x['effective_date']:%Y-%m-%d}" if x["effective_date"] else "")
+        + f" ({x['source']})"
+        for x in s["signals"]
+        if x["in_force"]
+    ]
     return line + (f"; announced: {'; '.join(announced)}" if announced else "") + "."
 
 
-def map_states(sessions: sessionmaker[Session], *, provider: str, product: str, at: datetime,
-               compare: datetime | None = None) -> dict[str, Any]:
+def map_states(
+    sessions: sessionmaker[Session], *, provider: str, product: str, at: datetime, compare: datetime | None = None
+) -> dict[str, Any]:
     """Each country's state for one product at a moment; with compare, what was added and removed since then."""
     with sessions() as session:
         watched = reads.first_observed(session).get((provider, product))
@@ -127,11 +173,15 @@ def map_states(sessions: sessionmaker[Session], *, provider: str, product: str, 
     if before is not None:
         states |= {code: "added" for code in listed.keys() - before.keys()}
         states |= {code: "removed" for code in before.keys() - listed.keys()}
-    return {"states": states, "default": default, "codes": listed, "watched_since": watched,
-            "added": sorted(listed.keys() - before.keys()) if before is not None else [],
-            "removed": sorted(before.keys() - listed.keys()) if before is not None else []}
+    return {
+        "states": states,
+        "default": default,
+        "codes": listed,
+        "watched_since": watched,
+        "added": sorted(listed.keys() - before.keys()) if before is not None else [],
+        "removed": sorted(before.keys() - listed.keys()) if before is not None else [],
+    }
 
 
 def _listed(spans: list[reads.EvidencedInterval], at: datetime) -> dict[str, list[str]]:
-    return {s.country: list(s.caveats) for s in spans
-            if s.valid_from <= at and (s.valid_to is None or s.valid_to > at)}
+    return {s.country: list(s.caveats) for s in spans if s.valid_from <= at and (s.valid_to is None or s.valid_to > at)}

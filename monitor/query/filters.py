@@ -11,7 +11,7 @@ from monitor.timeutil import parse_moment
 
 
 def country_code(text: str) -> str:
-    """"HK", "hk", "Hong Kong", "香港", "Tiongkok" -> an ISO code; a clear error otherwise."""
+    """ "HK", "hk", "Hong Kong", "香港", "Tiongkok" -> an ISO code; a clear error otherwise."""
     if re.fullmatch(r"[A-Za-z]{2}", text.strip()):
         return text.strip().upper()
     try:

@@ -24,10 +24,16 @@ def matrix(sessions: sessionmaker[Session], *, at: datetime, now: datetime) -> d
     with sessions() as session:
         keys = reads.known_products(session)
         counts = reads.counts_as_of(session, at)
-        recent = [c for c in list_changes(session, since=at - RECENT, kind=ChangeKind.AVAILABILITY.value)
-                  if c.detected_at <= at]
-        latest = [change_dict(c) for c in list_changes(session, since=at - RECENT)
-                  if c.detected_at <= at and c.kind != ChangeKind.OPERATOR.value][:LATEST]
+        recent = [
+            c
+            for c in list_changes(session, since=at - RECENT, kind=ChangeKind.AVAILABILITY.value)
+            if c.detected_at <= at
+        ]
+        latest = [
+            change_dict(c)
+            for c in list_changes(session, since=at - RECENT)
+            if c.detected_at <= at and c.kind != ChangeKind.OPERATOR.value
+        ][:LATEST]
     moved: dict[tuple[str, str], list[int]] = {}
     for c in recent:
         tally = moved.setdefault((c.provider or "", c.product or ""), [0, 0])
@@ -39,11 +45,23 @@ def matrix(sessions: sessionmaker[Session], *, at: datetime, now: datetime) -> d
         cells = []
         for product in products:
             added, removed = moved.get((provider, product), [0, 0])
-            cells.append({"product": product, "known": (provider, product) in keys,
-                          "count": counts.get((provider, product), 0), "added": added, "removed": removed})
+            cells.append(
+                {
+                    "product": product,
+                    "known": (provider, product) in keys,
+                    "count": counts.get((provider, product), 0),
+                    "added": added,
+                    "removed": removed,
+                }
+            )
         rows.append({"provider": provider, "cells": cells})
-    return {"at": at, "products": products, "rows": rows, "latest_changes": latest,
-            "moved": any(a or r for a, r in moved.values())}
+    return {
+        "at": at,
+        "products": products,
+        "rows": rows,
+        "latest_changes": latest,
+        "moved": any(a or r for a, r in moved.values()),
+    }
 
 
 def provider_names(sessions: sessionmaker[Session]) -> list[str]:
@@ -58,8 +76,12 @@ def country(sessions: sessionmaker[Session], code: str, *, now: datetime) -> dic
         timeline = [change_dict(c) for c in reads.changes_touching(session, code)]
         spans = [interval_dict(i) for i in reads.intervals(session, country=code)]
     return {
-        "code": code, "name": country_name(code), "now": now,
-        "serving": availability(sessions, at=now, country=code), "intervals": spans, "timeline": timeline,
+        "code": code,
+        "name": country_name(code),
+        "now": now,
+        "serving": availability(sessions, at=now, country=code),
+        "intervals": spans,
+        "timeline": timeline,
     }
 
 
@@ -72,18 +94,18 @@ def provider(sessions: sessionmaker[Session], name: str, *, now: datetime) -> di
         products = [q for p, q in reads.known_products(session) if p == name]
         timeline = [change_dict(c) for c in list_changes(session, provider=name)]
     return {
-        "provider": name, "now": now,
+        "provider": name,
+        "now": now,
         "products": [{"product": q, "count": counts.get((name, q), 0)} for q in products],
-        "sources": (statuses := source_queries.status(sessions, provider=name, now=now)), "timeline": timeline,
+        "sources": (statuses := source_queries.status(sessions, provider=name, now=now)),
+        "timeline": timeline,
         "freshness": source_queries.product_freshness(statuses),
     }
 
 
-def map_codes(sessions: sessionmaker[Session], *, provider: str, product: str,
-              at: datetime) -> dict[str, list[str]]:
+def map_codes(sessions: sessionmaker[Session], *, provider: str, product: str, at: datetime) -> dict[str, list[str]]:
     """The codes available at ``at`` for one product, with their caveats (empty when none)."""
-    return {r["country"]: list(r["caveats"]) for r in availability(sessions, at=at, provider=provider,
-                                                                   product=product)}
+    return {r["country"]: list(r["caveats"]) for r in availability(sessions, at=at, provider=provider, product=product)}
 
 
 def freshness(sessions: sessionmaker[Session], *, now: datetime) -> dict[tuple[str, str], dict[str, Any]]:

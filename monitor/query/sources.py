@@ -18,8 +18,9 @@ from monitor.store.models import SourceRow
 STALE_CADENCES = 3
 
 
-def status(sessions: sessionmaker[Session], *, provider: str | None = None,
-           now: datetime | None = None) -> list[dict[str, Any]]:
+def status(
+    sessions: sessionmaker[Session], *, provider: str | None = None, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """One row per source of the current catalog, by provider and id (staleness judged when now is given)."""
     with sessions() as session:
         rows = reads.sources(session, provider=provider)
@@ -28,19 +29,32 @@ def status(sessions: sessionmaker[Session], *, provider: str | None = None,
     result = []
     for row in rows:
         change = latest.get(row.id)
-        result.append({
-            "id": row.id, "provider": row.provider, "product": row.product, "kind": row.kind, "url": row.url,
-            "enabled": row.enabled, "health": health(row, now=now), "last_outcome": row.last_outcome,
-            "every_seconds": row.every_seconds, "stale": is_stale(row, now),
-            "last_fetch_at": row.last_fetch_at, "last_success_at": row.last_success_at,
-            "consecutive_failures": row.consecutive_failures or 0, "failing_since": row.failing_since,
-            "suspect": row.suspect_since is not None, "suspect_reason": row.suspect_reason,
-            "suspect_since": row.suspect_since, "last_change_id": change.id if change else None,
-            "last_change_at": change.detected_at if change else None,
-            "last_change_title": change.title if change else None,
-            "held_change_id": waiting[row.id].id if row.id in waiting else None,
-            "held_reason": waiting[row.id].reason if row.id in waiting else None,
-        })
+        result.append(
+            {
+                "id": row.id,
+                "provider": row.provider,
+                "product": row.product,
+                "kind": row.kind,
+                "url": row.url,
+                "enabled": row.enabled,
+                "health": health(row, now=now),
+                "last_outcome": row.last_outcome,
+                "every_seconds": row.every_seconds,
+                "stale": is_stale(row, now),
+                "last_fetch_at": row.last_fetch_at,
+                "last_success_at": row.last_success_at,
+                "consecutive_failures": row.consecutive_failures or 0,
+                "failing_since": row.failing_since,
+                "suspect": row.suspect_since is not None,
+                "suspect_reason": row.suspect_reason,
+                "suspect_since": row.suspect_since,
+                "last_change_id": change.id if change else None,
+                "last_change_at": change.detected_at if change else None,
+                "last_change_title": change.title if change else None,
+                "held_change_id": waiting[row.id].id if row.id in waiting else None,
+                "held_reason": waiting[row.id].reason if row.id in waiting else None,
+            }
+        )
     return result
 
 
@@ -77,8 +91,10 @@ def product_freshness(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         if r["last_success_at"] and (entry["last_checked"] is None or r["last_success_at"] > entry["last_checked"]):
             entry["last_checked"] = r["last_success_at"]
         if r["suspect"]:
-            entry["warnings"].append(f"source {r['id']} held as suspect ({r['suspect_reason'] or 'unknown reason'})"
-                                     + (f" since {r['suspect_since']:%Y-%m-%d}" if r["suspect_since"] else ""))
+            entry["warnings"].append(
+                f"source {r['id']} held as suspect ({r['suspect_reason'] or 'unknown reason'})"
+                + (f" since {r['suspect_since']:%Y-%m-%d}" if r["suspect_since"] else "")
+            )
         elif r["stale"]:
             last = f"{r['last_success_at']:%Y-%m-%d}" if r["last_success_at"] else "never"
             entry["warnings"].append(f"source {r['id']} is stale: last successful read {last}")

@@ -50,8 +50,7 @@ MISFIRE_GRACE = 3600
 class Daemon:
     """The jobs of ``regionwatch run``, callable one by one (``--once``) or on a schedule."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, engine: Engine, *,
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(self, settings: Settings, catalog: Catalog, engine: Engine, *, clock: Callable[[], datetime]) -> None:
         self.settings, self.catalog, self.engine, self.clock = settings, catalog, engine, clock
         self.sessions = session_factory(engine)
         self.sender = open_sender(settings.slack)
@@ -89,8 +88,10 @@ class Daemon:
         once when sources answer again."""
         offline = bool(counts) and set(counts) <= _UNREACHABLE
         if offline and not self._offline:
-            log.warning("daemon: every source failed to resolve or connect: this machine looks offline "
-                        "(checks go on at their cadence)")
+            log.warning(
+                "daemon: every source failed to resolve or connect: this machine looks offline "
+                "(checks go on at their cadence)"
+            )
         elif self._offline and not offline:
             log.warning("daemon: sources answer again")
         self._offline = offline
@@ -114,8 +115,14 @@ class Daemon:
         scheduler = self._scheduler(tick)
         stop = _stopper(scheduler)
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-        log.info("daemon: %d sources, crawl check every %.0fs, dispatch every %.0fs, digest %r (%s)",
-                 len(self.catalog.sources), tick, DISPATCH_EVERY, self.settings.digest.cron, self.settings.timezone)
+        log.info(
+            "daemon: %d sources, crawl check every %.0fs, dispatch every %.0fs, digest %r (%s)",
+            len(self.catalog.sources),
+            tick,
+            DISPATCH_EVERY,
+            self.settings.digest.cron,
+            self.settings.timezone,
+        )
         try:
             scheduler.start()
         finally:
@@ -126,16 +133,31 @@ class Daemon:
     def _scheduler(self, tick: float) -> BlockingScheduler:
         zone = time_zone(self.settings.timezone)
         scheduler = BlockingScheduler(
-            timezone=zone, executors={"default": ThreadPoolExecutor(3)},
+            timezone=zone,
+            executors={"default": ThreadPoolExecutor(3)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
         )
         now = self.clock()
-        scheduler.add_job(_guarded(self.crawl_due), IntervalTrigger(seconds=tick), id="crawl", name="crawl due sources",
-                          next_run_time=now)
-        scheduler.add_job(_guarded(self.dispatch), IntervalTrigger(seconds=DISPATCH_EVERY), id="dispatch",
-                          name="dispatch alerts", next_run_time=now)
-        scheduler.add_job(_guarded(self.digest), digest_trigger(self.settings.digest.cron, self.settings.timezone),
-                          id="digest", name="weekly digest")
+        scheduler.add_job(
+            _guarded(self.crawl_due),
+            IntervalTrigger(seconds=tick),
+            id="crawl",
+            name="crawl due sources",
+            next_run_time=now,
+        )
+        scheduler.add_job(
+            _guarded(self.dispatch),
+            IntervalTrigger(seconds=DISPATCH_EVERY),
+            id="dispatch",
+            name="dispatch alerts",
+            next_run_time=now,
+        )
+        scheduler.add_job(
+            _guarded(self.digest),
+            digest_trigger(self.settings.digest.cron, self.settings.timezone),
+            id="digest",
+            name="weekly digest",
+        )
         # A digest missed while the daemon was down goes out once now.
         scheduler.add_job(_guarded(self.digest), id="digest-catch-up", name="digest catch-up", next_run_time=now)
         return scheduler

@@ -18,8 +18,9 @@ def jitter(source: Source) -> timedelta:
     return source.every * JITTER_FRACTION * fraction
 
 
-def due_sources(catalog: Catalog, times: Mapping[str, tuple[datetime | None, datetime | None]],
-                now: datetime) -> list[str]:
+def due_sources(
+    catalog: Catalog, times: Mapping[str, tuple[datetime | None, datetime | None]], now: datetime
+) -> list[str]:
     """Enabled sources never fetched, or whose cadence (plus jitter) has passed since the last fetch."""
     due: list[str] = []
     for source in catalog.sources:

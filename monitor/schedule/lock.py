@@ -52,9 +52,7 @@ def _lock_file(path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            raise RegionwatchError(
-                f"another 'regionwatch run' (pid {holder}) holds {path}: stop it first"
-            ) from None
+            raise RegionwatchError(f"another 'regionwatch run' (pid {holder}) holds {path}: stop it first") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield

@@ -20,7 +20,7 @@ def time_zone(name: str) -> ZoneInfo:
 
 
 def digest_trigger(cron: str, zone: str) -> CronTrigger:
-    """"mon 08:00", "daily 07:30", or "0 8 * * mon" -> a CronTrigger in the zone."""
+    """ "mon 08:00", "daily 07:30", or "0 8 * * mon" -> a CronTrigger in the zone."""
     tz = time_zone(zone)
     simple = _SIMPLE.match(cron)
     try:

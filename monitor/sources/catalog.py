@@ -15,11 +15,21 @@ from monitor.types import AvailabilitySpec, Catalog, ChangeKind, Route, Severity
 
 BUNDLED = "default.toml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
-_SOURCE_KEYS = {"id", "kind", "url", "provider", "product", "every", "availability", "ignore",
-                "language", "enabled", "note"}
+_SOURCE_KEYS = {
+    "id",
+    "kind",
+    "url",
+    "provider",
+    "product",
+    "every",
+    "availability",
+    "ignore",
+    "language",
+    "enabled",
+    "note",
+}
 _AVAILABILITY_KEYS = {"select", "exclude", "max_unmapped", "section"}
-_ROUTE_KEYS = {"providers", "products", "countries", "kinds", "min_severity", "slack_channel",
-               "email"}
+_ROUTE_KEYS = {"providers", "products", "countries", "kinds", "min_severity", "slack_channel", "email"}
 _MIN_EVERY = 60
 
 
@@ -106,8 +116,9 @@ class _Entry:
 
 
 def _kind_name(kind: type) -> str:
-    return {str: "a string", int: "an integer", bool: "true or false", list: "a list",
-            dict: "a table"}.get(kind, kind.__name__)
+    return {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "a table"}.get(
+        kind, kind.__name__
+    )
 
 
 def _source(table: Any, index: int, origin: str, problems: list[str]) -> Source | None:
@@ -137,10 +148,17 @@ def _source(table: Any, index: int, origin: str, problems: list[str]) -> Source 
     if not entry.ok or kind is None:
         return None
     return Source(
-        id=ident, kind=kind, url=url, provider=provider.lower(),
-        product=entry.get("product", str), every=every, availability=availability,
-        ignore=ignore, language=entry.get("language", str),
-        enabled=entry.get("enabled", bool, True), note=entry.get("note", str),
+        id=ident,
+        kind=kind,
+        url=url,
+        provider=provider.lower(),
+        product=entry.get("product", str),
+        every=every,
+        availability=availability,
+        ignore=ignore,
+        language=entry.get("language", str),
+        enabled=entry.get("enabled", bool, True),
+        note=entry.get("note", str),
     )
 
 
@@ -206,8 +224,13 @@ def _availability(entry: _Entry) -> AvailabilitySpec | None:
     if section is not None and not section.strip():
         sub.fail("availability.section", "empty: the text of the heading or question that starts the list")
     entry.ok = entry.ok and sub.ok
-    return AvailabilitySpec(select=select, exclude=exclude, max_unmapped=max_unmapped,
-                            section=section.strip() if section else None) if sub.ok else None
+    return (
+        AvailabilitySpec(
+            select=select, exclude=exclude, max_unmapped=max_unmapped, section=section.strip() if section else None
+        )
+        if sub.ok
+        else None
+    )
 
 
 def _route(table: Any, index: int, origin: str, problems: list[str]) -> Route | None:
@@ -230,8 +253,12 @@ def _route(table: Any, index: int, origin: str, problems: list[str]) -> Route | 
         return None
     return Route(
         providers=tuple(p.lower() for p in entry.strings("providers")),
-        products=entry.strings("products"), countries=countries, kinds=kinds,
-        min_severity=severity, slack_channel=slack, email=email,
+        products=entry.strings("products"),
+        countries=countries,
+        kinds=kinds,
+        min_severity=severity,
+        slack_channel=slack,
+        email=email,
     )
 
 

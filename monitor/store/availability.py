@@ -46,9 +46,9 @@ def open_codes(session: Session, provider: str, product: str) -> frozenset[str] 
     if codes:
         return frozenset(codes)
     ever = session.scalar(
-        select(AvailabilityRow.id).where(
-            AvailabilityRow.provider == provider, AvailabilityRow.product == product
-        ).limit(1)
+        select(AvailabilityRow.id)
+        .where(AvailabilityRow.provider == provider, AvailabilityRow.product == product)
+        .limit(1)
     )
     return frozenset() if ever is not None else None
 
@@ -82,9 +82,22 @@ def apply_set_change(
     caveats: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
     """Close the removed countries' open rows and open rows for the added ones, at valid_from."""
-    apply_set_changes(session, [SetChange(
-        provider=provider, product=product, added=added, removed=removed, valid_from=valid_from,
-        recorded_at=recorded_at, change_id=change_id, snapshot_id=snapshot_id, caveats=caveats)])
+    apply_set_changes(
+        session,
+        [
+            SetChange(
+                provider=provider,
+                product=product,
+                added=added,
+                removed=removed,
+                valid_from=valid_from,
+                recorded_at=recorded_at,
+                change_id=change_id,
+                snapshot_id=snapshot_id,
+                caveats=caveats,
+            )
+        ],
+    )
 
 
 def apply_set_changes(session: Session, changes: Sequence[SetChange]) -> None:
@@ -101,24 +114,45 @@ def apply_set_changes(session: Session, changes: Sequence[SetChange]) -> None:
 
 
 def _apply(session: Session, changes: Sequence[SetChange]) -> None:
-    closes = ({"p_provider": c.provider, "p_product": c.product, "p_country": code,
-               "p_to": c.valid_from, "p_at": c.recorded_at}
-              for c in changes for code in sorted(c.removed))
+    closes = (
+        {
+            "p_provider": c.provider,
+            "p_product": c.product,
+            "p_country": code,
+            "p_to": c.valid_from,
+            "p_at": c.recorded_at,
+        }
+        for c in changes
+        for code in sorted(c.removed)
+    )
     table = cast(Table, AvailabilityRow.__table__)
-    close = update(table).where(
-        table.c.provider == bindparam("p_provider"), table.c.product == bindparam("p_product"),
-        table.c.country == bindparam("p_country"), table.c.valid_to.is_(None),
-    ).values(valid_to=bindparam("p_to"), closed_at=bindparam("p_at"))
+    close = (
+        update(table)
+        .where(
+            table.c.provider == bindparam("p_provider"),
+            table.c.product == bindparam("p_product"),
+            table.c.country == bindparam("p_country"),
+            table.c.valid_to.is_(None),
+        )
+        .values(valid_to=bindparam("p_to"), closed_at=bindparam("p_at"))
+    )
     for closing in chunked(closes, _SLICE):  # a first observation of many products opens many rows
         session.execute(close, closing)
     opens = (
         {
-            "provider": c.provider, "product": c.product, "country": code, "status": "available",
-            "valid_from": c.valid_from, "valid_to": None, "recorded_at": c.recorded_at,
-            "change_id": c.change_id, "snapshot_id": c.snapshot_id,
+            "provider": c.provider,
+            "product": c.product,
+            "country": code,
+            "status": "available",
+            "valid_from": c.valid_from,
+            "valid_to": None,
+            "recorded_at": c.recorded_at,
+            "change_id": c.change_id,
+            "snapshot_id": c.snapshot_id,
             "caveats": list((c.caveats or {}).get(code, ())) or None,
         }
-        for c in changes for code in sorted(c.added)
+        for c in changes
+        for code in sorted(c.added)
     )
     for opening in chunked(opens, _SLICE):
         session.execute(insert(AvailabilityRow), opening)
@@ -173,7 +207,13 @@ def _filtered(query: _Q, *, provider: str | None, product: str | None, country: 
 
 def _interval(row: AvailabilityRow) -> Interval:
     return Interval(
-        provider=row.provider, product=row.product, country=row.country,
-        valid_from=row.valid_from, valid_to=row.valid_to, recorded_at=row.recorded_at,
-        change_id=row.change_id, snapshot_id=row.snapshot_id, caveats=tuple(row.caveats or ()),
+        provider=row.provider,
+        product=row.product,
+        country=row.country,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        recorded_at=row.recorded_at,
+        change_id=row.change_id,
+        snapshot_id=row.snapshot_id,
+        caveats=tuple(row.caveats or ()),
     )

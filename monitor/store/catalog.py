@@ -33,10 +33,7 @@ def sync_sources(session: Session, catalog: Catalog, *, now: datetime) -> SyncRe
         elif _apply(row, source, now):
             updated.append(source.id)
     known = catalog.by_id()
-    removed = [
-        row.id for row in rows.values()
-        if row.removed_at is None and row.id not in known
-    ]
+    removed = [row.id for row in rows.values() if row.removed_at is None and row.id not in known]
     for ident in removed:
         rows[ident].removed_at = now
         rows[ident].enabled = False
@@ -61,14 +58,15 @@ def _settings(source: Source) -> dict[str, Any]:
     if source.availability is not None:
         spec = source.availability
         settings["availability"] = {
-            "select": spec.select, "exclude": list(spec.exclude), "max_unmapped": spec.max_unmapped,
+            "select": spec.select,
+            "exclude": list(spec.exclude),
+            "max_unmapped": spec.max_unmapped,
         }
     return settings
 
 
 def _new_row(source: Source, now: datetime) -> SourceRow:
-    return SourceRow(id=source.id, created_at=now, updated_at=now, consecutive_failures=0,
-                     **_columns(source))
+    return SourceRow(id=source.id, created_at=now, updated_at=now, consecutive_failures=0, **_columns(source))
 
 
 def _apply(row: SourceRow, source: Source, now: datetime) -> bool:

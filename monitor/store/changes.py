@@ -26,8 +26,14 @@ def record_change(
     dedup: str | None = None,
 ) -> ChangeRow:
     """Store a change and, unless it is a correction, one outbox row per destination."""
-    row = change_row(change, detected_at=detected_at, from_snapshot_id=from_snapshot_id,
-                     to_snapshot_id=to_snapshot_id, news_item_id=news_item_id, correction=correction)
+    row = change_row(
+        change,
+        detected_at=detected_at,
+        from_snapshot_id=from_snapshot_id,
+        to_snapshot_id=to_snapshot_id,
+        news_item_id=news_item_id,
+        correction=correction,
+    )
     session.add(row)
     session.flush()
     if not correction:
@@ -41,29 +47,52 @@ def record_changes(session: Session, changes: Sequence[tuple[ChangeRow, Change, 
         return
     session.add_all([row for row, _, _ in changes])
     session.flush()  # one multi-row INSERT ... RETURNING for the ids
-    alerts = [alert for row, change, routes in changes
-              for alert in _alerts(row, change, routes, row.detected_at, None)]
+    alerts = [alert for row, change, routes in changes for alert in _alerts(row, change, routes, row.detected_at, None)]
     if alerts:
         session.execute(insert(AlertRow), alerts)
 
 
-def change_row(change: Change, *, detected_at: datetime, from_snapshot_id: int | None = None,
-               to_snapshot_id: int | None = None, news_item_id: int | None = None,
-               correction: bool = False) -> ChangeRow:
+def change_row(
+    change: Change,
+    *,
+    detected_at: datetime,
+    from_snapshot_id: int | None = None,
+    to_snapshot_id: int | None = None,
+    news_item_id: int | None = None,
+    correction: bool = False,
+) -> ChangeRow:
     """The row for a change, not yet added to a session."""
     return ChangeRow(
-        kind=change.kind.value, source_id=change.source_id, provider=change.provider,
-        product=change.product, added=list(change.added), removed=list(change.removed),
-        countries=list(change.countries), action=change.action,
-        effective_date=change.effective_date, detected_at=detected_at,
-        severity=int(change.severity), correction=correction, title=change.title,
-        url=change.url, diff=dict(change.diff) or None, from_snapshot_id=from_snapshot_id,
-        to_snapshot_id=to_snapshot_id, news_item_id=news_item_id,
+        kind=change.kind.value,
+        source_id=change.source_id,
+        provider=change.provider,
+        product=change.product,
+        added=list(change.added),
+        removed=list(change.removed),
+        countries=list(change.countries),
+        action=change.action,
+        effective_date=change.effective_date,
+        detected_at=detected_at,
+        severity=int(change.severity),
+        correction=correction,
+        title=change.title,
+        url=change.url,
+        diff=dict(change.diff) or None,
+        from_snapshot_id=from_snapshot_id,
+        to_snapshot_id=to_snapshot_id,
+        news_item_id=news_item_id,
     )
 
 
-def enqueue(session: Session, row: ChangeRow, change: Change, *, routes: Sequence[Route],
-            now: datetime, dedup: str | None = None) -> int:
+def enqueue(
+    session: Session,
+    row: ChangeRow,
+    change: Change,
+    *,
+    routes: Sequence[Route],
+    now: datetime,
+    dedup: str | None = None,
+) -> int:
     """Outbox rows for a stored change; the dedup key makes a second enqueue impossible."""
     rows = _alerts(row, change, routes, now, dedup)
     if rows:
@@ -71,14 +100,20 @@ def enqueue(session: Session, row: ChangeRow, change: Change, *, routes: Sequenc
     return len(rows)
 
 
-def _alerts(row: ChangeRow, change: Change, routes: Sequence[Route], now: datetime,
-            dedup: str | None) -> list[dict[str, object]]:
+def _alerts(
+    row: ChangeRow, change: Change, routes: Sequence[Route], now: datetime, dedup: str | None
+) -> list[dict[str, object]]:
     base = dedup or f"change:{row.id}"
     return [
         {
-            "change_id": row.id, "channel": d.channel, "destination": d.target,
-            "dedup_key": f"{base}:{d.channel}:{d.target}", "status": "pending", "attempts": 0,
-            "next_attempt_at": now, "created_at": now,
+            "change_id": row.id,
+            "channel": d.channel,
+            "destination": d.target,
+            "dedup_key": f"{base}:{d.channel}:{d.target}",
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
         }
         for d in destinations(change, routes)
     ]

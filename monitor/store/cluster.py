@@ -77,8 +77,9 @@ def lock_products(session: Session, products: Iterable[tuple[str, str | None]]) 
 
 def fetched_since(session: Session, source_ids: Collection[str], since: datetime) -> set[str]:
     """The sources among ``source_ids`` whose last fetch attempt is at or after ``since``."""
-    rows = session.scalars(select(SourceRow.id).where(SourceRow.id.in_(list(source_ids)),
-                                                      SourceRow.last_fetch_at >= since))
+    rows = session.scalars(
+        select(SourceRow.id).where(SourceRow.id.in_(list(source_ids)), SourceRow.last_fetch_at >= since)
+    )
     return set(rows)
 
 

@@ -34,8 +34,9 @@ class Copied:
 Progress = Callable[[str, int, int], None]  # table, rows copied so far, rows in all
 
 
-def copy_database(source_url: str, target_url: str, *, batch: int = BATCH,
-                  progress: Progress | None = None) -> list[Copied]:
+def copy_database(
+    source_url: str, target_url: str, *, batch: int = BATCH, progress: Progress | None = None
+) -> list[Copied]:
     """Copy every row of the source database into the (new, empty) target; the counts per table."""
     if database_url(source_url) == database_url(target_url):
         raise StoreError("the source and the target are the same database")
@@ -66,8 +67,9 @@ def _require_empty(target: Engine) -> None:
         for table in Base.metadata.sorted_tables:
             count = conn.scalar(select(func.count()).select_from(table)) or 0
             if count:
-                raise StoreError(f"the target database is not empty ({count} rows in {table.name}): "
-                                 "copy into a new, empty database")
+                raise StoreError(
+                    f"the target database is not empty ({count} rows in {table.name}): copy into a new, empty database"
+                )
 
 
 def _copy_table(source: Engine, target: Engine, table: Table, batch: int, progress: Progress | None) -> Copied:
@@ -91,8 +93,9 @@ def _copy_table(source: Engine, target: Engine, table: Table, batch: int, progre
 def _close_cycles(source: Engine, target: Engine) -> None:
     """Set the columns the first pass left out (sources' last good snapshot)."""
     with source.connect() as reader, target.begin() as writer:
-        pairs = reader.execute(select(SourceRow.id, SourceRow.good_snapshot_id)
-                               .where(SourceRow.good_snapshot_id.is_not(None))).all()
+        pairs = reader.execute(
+            select(SourceRow.id, SourceRow.good_snapshot_id).where(SourceRow.good_snapshot_id.is_not(None))
+        ).all()
         for source_id, snapshot_id in pairs:
             writer.execute(update(SourceRow).where(SourceRow.id == source_id).values(good_snapshot_id=snapshot_id))
 
@@ -106,9 +109,12 @@ def _move_sequences(target: Engine) -> None:
             key = list(table.primary_key.columns)
             if len(key) != 1 or not key[0].autoincrement or key[0].type.python_type is not int:
                 continue
-            conn.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{key[0].name}'), "  # noqa: S608 - our names
-                f"COALESCE(MAX({key[0].name}), 1), MAX({key[0].name}) IS NOT NULL) FROM {table.name}"))
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{key[0].name}'), "  # noqa: S608 - our names
+                    f"COALESCE(MAX({key[0].name}), 1), MAX({key[0].name}) IS NOT NULL) FROM {table.name}"
+                )
+            )
 
 
 def _verify(source: Engine, target: Engine, done: list[Copied]) -> None:
@@ -118,5 +124,7 @@ def _verify(source: Engine, target: Engine, done: list[Copied]) -> None:
             want = a.scalar(select(func.count()).select_from(table)) or 0
             have = b.scalar(select(func.count()).select_from(table)) or 0
             if want != have:
-                raise StoreError(f"{copied.table}: {have} rows in the target, {want} in the source "
-                                 "(was the source written to during the copy? stop the daemon first)")
+                raise StoreError(
+                    f"{copied.table}: {have} rows in the target, {want} in the source "
+                    "(was the source written to during the copy? stop the daemon first)"
+                )

@@ -64,12 +64,16 @@ class Applied:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
 
 
-_OUTCOME = {DecisionKind.HOLD: Outcome.HELD, DecisionKind.CONFIRM: Outcome.CONFIRMED,
-            DecisionKind.REJECT: Outcome.SUSPECT}
+_OUTCOME = {
+    DecisionKind.HOLD: Outcome.HELD,
+    DecisionKind.CONFIRM: Outcome.CONFIRMED,
+    DecisionKind.REJECT: Outcome.SUSPECT,
+}
 
 
-def apply_decisions(session: Session, known: ChunkKnown, reads: Sequence[PageRead], *,
-                    routes: Sequence[Route], confirm_after: timedelta) -> Applied:
+def apply_decisions(
+    session: Session, known: ChunkKnown, reads: Sequence[PageRead], *, routes: Sequence[Route], confirm_after: timedelta
+) -> Applied:
     """Carry out every read's decision (see the module docstring)."""
     done = Applied()
     baselines: list[SetChange] = []
@@ -139,10 +143,17 @@ def _good(known: ChunkKnown, read: PageRead) -> None:
 def _baseline(read: PageRead) -> SetChange:
     """The first good read: intervals with the snapshot as evidence, nothing to alert."""
     assert read.claim is not None
-    return SetChange(provider=read.source.provider, product=read.source.product_key,
-                     added=read.decision.added, removed=(), valid_from=read.observed_at,
-                     recorded_at=read.observed_at, change_id=None, snapshot_id=read.snapshot_id,
-                     caveats=read.claim.caveats)
+    return SetChange(
+        provider=read.source.provider,
+        product=read.source.product_key,
+        added=read.decision.added,
+        removed=(),
+        valid_from=read.observed_at,
+        recorded_at=read.observed_at,
+        change_id=None,
+        snapshot_id=read.snapshot_id,
+        caveats=read.claim.caveats,
+    )
 
 
 def _same(session: Session, known: ChunkKnown, read: PageRead, routes: Sequence[Route]) -> list[ChangeRow]:
@@ -156,12 +167,25 @@ def _same(session: Session, known: ChunkKnown, read: PageRead, routes: Sequence[
     if not read.diff:
         return []
     change = Change(
-        kind=ChangeKind.TEXT, source_id=read.source.id, provider=read.source.provider,
-        product=read.source.product, severity=Severity.LOW, url=read.source.url,
-        title=f"text changed on {read.source.id}", diff=read.diff,
+        kind=ChangeKind.TEXT,
+        source_id=read.source.id,
+        provider=read.source.provider,
+        product=read.source.product,
+        severity=Severity.LOW,
+        url=read.source.url,
+        title=f"text changed on {read.source.id}",
+        diff=read.diff,
     )
-    return [record_change(session, change, routes=routes, detected_at=read.observed_at,
-                          from_snapshot_id=before, to_snapshot_id=read.snapshot_id)]
+    return [
+        record_change(
+            session,
+            change,
+            routes=routes,
+            detected_at=read.observed_at,
+            from_snapshot_id=before,
+            to_snapshot_id=read.snapshot_id,
+        )
+    ]
 
 
 def _hold(known: ChunkKnown, read: PageRead, confirm_after: timedelta) -> HeldChangeRow | None:
@@ -176,17 +200,27 @@ def _hold(known: ChunkKnown, read: PageRead, confirm_after: timedelta) -> HeldCh
     _resolve_held(known, read, HeldStatus.SUPERSEDED, by="a read with another set")
     state = known.sources[source.id]
     row = HeldChangeRow(
-        source_id=source.id, provider=source.provider, product=source.product_key, status=HeldStatus.HELD,
-        reason=decision.reason.value, damage=decision.reason.damage, detail=decision.detail,
-        codes=sorted(read.claim.codes), added=list(decision.added), removed=list(decision.removed),
-        first_seen_at=read.observed_at, last_seen_at=read.observed_at, reads=1,
+        source_id=source.id,
+        provider=source.provider,
+        product=source.product_key,
+        status=HeldStatus.HELD,
+        reason=decision.reason.value,
+        damage=decision.reason.damage,
+        detail=decision.detail,
+        codes=sorted(read.claim.codes),
+        added=list(decision.added),
+        removed=list(decision.removed),
+        first_seen_at=read.observed_at,
+        last_seen_at=read.observed_at,
+        reads=1,
         confirm_due_at=None if decision.reason.damage else read.observed_at + confirm_after,
-        snapshot_id=read.snapshot_id, from_snapshot_id=state.good_snapshot_id, final_url=read.final_url,
+        snapshot_id=read.snapshot_id,
+        from_snapshot_id=state.good_snapshot_id,
+        final_url=read.final_url,
     )
     known.held[source.id] = row
     if decision.reason.damage:
-        log.warning("source %s: set change held as damage (%s): %s", source.id, decision.reason.value,
-                    decision.detail)
+        log.warning("source %s: set change held as damage (%s): %s", source.id, decision.reason.value, decision.detail)
         state.suspect_since = state.suspect_since or read.observed_at
         state.suspect_reason = decision.reason.value
     else:
@@ -198,11 +232,17 @@ def _notice(read: PageRead, row: HeldChangeRow) -> tuple[ChangeRow, Change]:
     """The operator's notice of a new damage signature (its held row has its id)."""
     source, decision = read.source, read.decision
     change = Change(
-        kind=ChangeKind.OPERATOR, source_id=source.id, provider=source.provider, product=source.product_key,
-        severity=Severity.HIGH, url=source.url,
-        title=(f"held change {row.id} on {source.id} looks like damage ({row.reason}): "
-               f"{decision.detail}. Nothing was applied; `regionwatch held accept {row.id}` if it is real, "
-               f"`regionwatch held reject {row.id}` if not"),
+        kind=ChangeKind.OPERATOR,
+        source_id=source.id,
+        provider=source.provider,
+        product=source.product_key,
+        severity=Severity.HIGH,
+        url=source.url,
+        title=(
+            f"held change {row.id} on {source.id} looks like damage ({row.reason}): "
+            f"{decision.detail}. Nothing was applied; `regionwatch held accept {row.id}` if it is real, "
+            f"`regionwatch held reject {row.id}` if not"
+        ),
         diff={"held_change": row.id, "added": list(decision.added), "removed": list(decision.removed)},
     )
     return change_row(change, detected_at=read.observed_at, to_snapshot_id=read.snapshot_id), change
@@ -212,8 +252,14 @@ def _confirm(session: Session, known: ChunkKnown, read: PageRead, signals: Seque
     """The held change as an availability change from its first sighting, and its intervals."""
     held = known.held[read.source.id]
     row, change, interval = availability_change(
-        session, read.source, held, now=read.observed_at, diff=read.diff or {}, signals=signals,
-        caveats=read.claim.caveats if read.claim else None)
+        session,
+        read.source,
+        held,
+        now=read.observed_at,
+        diff=read.diff or {},
+        signals=signals,
+        caveats=read.claim.caveats if read.claim else None,
+    )
     _resolve_held(known, read, HeldStatus.CONFIRMED, by="a confirming read")
     _good(known, read)
     return _Confirmed(held, row, change, interval, signals)
@@ -225,10 +271,17 @@ def _dated_signals(session: Session, reads: Sequence[PageRead]) -> list[ChangeRo
     return dated_signals(session, None, earliest - SIGNAL_LOOKBACK)
 
 
-def availability_change(session: Session, source: Source, held: HeldChangeRow, *, now: datetime,
-                        diff: Mapping[str, object], signals: Sequence[ChangeRow] | None = None,
-                        caveats: Mapping[str, Sequence[str]] | None = None,
-                        accepted_by: str | None = None) -> tuple[ChangeRow, Change, SetChange]:
+def availability_change(
+    session: Session,
+    source: Source,
+    held: HeldChangeRow,
+    *,
+    now: datetime,
+    diff: Mapping[str, object],
+    signals: Sequence[ChangeRow] | None = None,
+    caveats: Mapping[str, Sequence[str]] | None = None,
+    accepted_by: str | None = None,
+) -> tuple[ChangeRow, Change, SetChange]:
     """The change row, record and intervals that apply a held change (confirmed or accepted).
 
     ``signals``: recent dated announcements (``dated_signals``), read here when not given; one
@@ -245,20 +298,36 @@ def availability_change(session: Session, source: Source, held: HeldChangeRow, *
         valid_from = max(valid_from, _latest_start(session, source))
     how = f"accepted by {accepted_by}" if accepted_by else "confirmed by a fresh read"
     change = Change(
-        kind=ChangeKind.AVAILABILITY, source_id=source.id, provider=source.provider,
-        product=source.product_key, added=added, removed=removed,
+        kind=ChangeKind.AVAILABILITY,
+        source_id=source.id,
+        provider=source.provider,
+        product=source.product_key,
+        added=added,
+        removed=removed,
         effective_date=signal.effective_date if signal else None,
         severity=Severity.HIGH if removed else Severity.MEDIUM,
         title=f"{source.provider} {source.product_key}: {len(removed)} removed, {len(added)} added",
         url=source.url,
-        diff={**diff, "first_seen": held.first_seen_at.isoformat(), "confirmed_at": now.isoformat(),
-              "confirmation": how, "held_change": held.id},
+        diff={
+            **diff,
+            "first_seen": held.first_seen_at.isoformat(),
+            "confirmed_at": now.isoformat(),
+            "confirmation": how,
+            "held_change": held.id,
+        },
     )
-    row = change_row(change, detected_at=now, from_snapshot_id=held.from_snapshot_id,
-                     to_snapshot_id=held.snapshot_id)
-    interval = SetChange(provider=source.provider, product=source.product_key, added=added, removed=removed,
-                         valid_from=valid_from, recorded_at=now, change_id=None, snapshot_id=held.snapshot_id,
-                         caveats=caveats)
+    row = change_row(change, detected_at=now, from_snapshot_id=held.from_snapshot_id, to_snapshot_id=held.snapshot_id)
+    interval = SetChange(
+        provider=source.provider,
+        product=source.product_key,
+        added=added,
+        removed=removed,
+        valid_from=valid_from,
+        recorded_at=now,
+        change_id=None,
+        snapshot_id=held.snapshot_id,
+        caveats=caveats,
+    )
     return row, change, interval
 
 
@@ -272,21 +341,31 @@ def _reject(session: Session, known: ChunkKnown, read: PageRead, routes: Sequenc
     state.suspect_reason = str(decision.reason)
     if first or decision.reason is RejectReason.REJECTED_BEFORE:
         return []
-    already = session.scalar(select(exists().where(
-        ChangeRow.kind == ChangeKind.OPERATOR.value, ChangeRow.source_id == source.id,
-        ChangeRow.detected_at >= state.suspect_since,
-    )))
+    already = session.scalar(
+        select(
+            exists().where(
+                ChangeRow.kind == ChangeKind.OPERATOR.value,
+                ChangeRow.source_id == source.id,
+                ChangeRow.detected_at >= state.suspect_since,
+            )
+        )
+    )
     if already:
         return []
     unmapped = list(read.claim.unmapped) if read.claim is not None else []
     change = Change(
-        kind=ChangeKind.OPERATOR, source_id=source.id, provider=source.provider,
-        product=source.product_key, severity=Severity.HIGH, url=source.url,
+        kind=ChangeKind.OPERATOR,
+        source_id=source.id,
+        provider=source.provider,
+        product=source.product_key,
+        severity=Severity.HIGH,
+        url=source.url,
         title=f"extractor for source {source.id} looks broken ({decision.reason}): {decision.detail}",
         diff={"unmapped": unmapped},
     )
-    return [record_change(session, change, routes=routes, detected_at=read.observed_at,
-                          to_snapshot_id=read.snapshot_id)]
+    return [
+        record_change(session, change, routes=routes, detected_at=read.observed_at, to_snapshot_id=read.snapshot_id)
+    ]
 
 
 def _resolve_held(known: ChunkKnown, read: PageRead, status: str, *, by: str) -> None:
@@ -295,12 +374,16 @@ def _resolve_held(known: ChunkKnown, read: PageRead, status: str, *, by: str) ->
         row.status, row.resolved_at, row.resolved_by = status, read.observed_at, by
 
 
-def _fetch_outcomes(session: Session, known: ChunkKnown, reads: Sequence[PageRead],
-                    outcomes: dict[str, Outcome]) -> None:
+def _fetch_outcomes(
+    session: Session, known: ChunkKnown, reads: Sequence[PageRead], outcomes: dict[str, Outcome]
+) -> None:
     """The fetch rows, and the sources' last outcome, say what detection made of their reads
     (held, confirmed, suspect)."""
-    rows = [{"id": r.fetch_id, "outcome": outcomes[r.source.id].value} for r in reads
-            if r.fetch_id is not None and r.source.id in outcomes]
+    rows = [
+        {"id": r.fetch_id, "outcome": outcomes[r.source.id].value}
+        for r in reads
+        if r.fetch_id is not None and r.source.id in outcomes
+    ]
     if rows:
         session.execute(update(FetchRow), rows)
     for ident, outcome in outcomes.items():
@@ -308,17 +391,16 @@ def _fetch_outcomes(session: Session, known: ChunkKnown, reads: Sequence[PageRea
             state.last_outcome = outcome.value
 
 
-def _announced(signals: Sequence[ChangeRow], source: Source, added: tuple[str, ...], removed: tuple[str, ...],
-               now: datetime) -> ChangeRow | None:
+def _announced(
+    signals: Sequence[ChangeRow], source: Source, added: tuple[str, ...], removed: tuple[str, ...], now: datetime
+) -> ChangeRow | None:
     """A recent signal of the same provider that announced these countries, with a date."""
     touched = set(added) | set(removed)
     for row in signals:
         if row.provider != source.provider or row.detected_at < now - SIGNAL_LOOKBACK:
             continue
         restrictive = row.action in RESTRICTIVE_ACTIONS
-        if (restrictive and set(row.countries) & set(removed)) or (
-            not restrictive and set(row.countries) & set(added)
-        ):
+        if (restrictive and set(row.countries) & set(removed)) or (not restrictive and set(row.countries) & set(added)):
             if row.effective_date is not None and start_of_day(row.effective_date) <= now and touched:
                 return row
     return None
@@ -326,10 +408,15 @@ def _announced(signals: Sequence[ChangeRow], source: Source, added: tuple[str, .
 
 def dated_signals(session: Session, provider: str | None, since: datetime) -> list[ChangeRow]:
     """Signal changes with an effective date detected since ``since`` (one provider's, or all), newest first."""
-    query = select(ChangeRow).where(
-        ChangeRow.kind == ChangeKind.SIGNAL.value, ChangeRow.effective_date.is_not(None),
-        ChangeRow.detected_at >= since,
-    ).order_by(ChangeRow.detected_at.desc())
+    query = (
+        select(ChangeRow)
+        .where(
+            ChangeRow.kind == ChangeKind.SIGNAL.value,
+            ChangeRow.effective_date.is_not(None),
+            ChangeRow.detected_at >= since,
+        )
+        .order_by(ChangeRow.detected_at.desc())
+    )
     if provider is not None:
         query = query.where(ChangeRow.provider == provider)
     return list(session.scalars(query))
@@ -338,9 +425,12 @@ def dated_signals(session: Session, provider: str | None, since: datetime) -> li
 def _latest_start(session: Session, source: Source) -> datetime:
     session.flush()
     latest = session.scalar(
-        select(AvailabilityRow.valid_from).where(
-            AvailabilityRow.provider == source.provider, AvailabilityRow.product == source.product_key,
-        ).order_by(AvailabilityRow.valid_from.desc()).limit(1)
+        select(AvailabilityRow.valid_from)
+        .where(
+            AvailabilityRow.provider == source.provider,
+            AvailabilityRow.product == source.product_key,
+        )
+        .order_by(AvailabilityRow.valid_from.desc())
+        .limit(1)
     )
     return (latest + timedelta(seconds=1)) if latest is not None else datetime.min.replace(tzinfo=UTC)
-

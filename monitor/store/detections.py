@@ -32,15 +32,35 @@ def previous_text(session: Session, snapshot_id: int | None) -> str | None:
     return previous.text if previous is not None else None
 
 
-def record_text_change(session: Session, source: Source, *, diff: Mapping[str, object], observed_at: datetime,
-                       from_snapshot_id: int | None, to_snapshot_id: int, routes: Sequence[Route]) -> ChangeRow:
+def record_text_change(
+    session: Session,
+    source: Source,
+    *,
+    diff: Mapping[str, object],
+    observed_at: datetime,
+    from_snapshot_id: int | None,
+    to_snapshot_id: int,
+    routes: Sequence[Route],
+) -> ChangeRow:
     """A page without a country list changed: a low-severity text change (the digest's, nobody alerted)."""
     change = Change(
-        kind=ChangeKind.TEXT, source_id=source.id, provider=source.provider, product=source.product,
-        severity=Severity.LOW, url=source.url, title=f"text changed on {source.id}", diff=diff,
+        kind=ChangeKind.TEXT,
+        source_id=source.id,
+        provider=source.provider,
+        product=source.product,
+        severity=Severity.LOW,
+        url=source.url,
+        title=f"text changed on {source.id}",
+        diff=diff,
     )
-    return record_change(session, change, routes=routes, detected_at=observed_at,
-                         from_snapshot_id=from_snapshot_id, to_snapshot_id=to_snapshot_id)
+    return record_change(
+        session,
+        change,
+        routes=routes,
+        detected_at=observed_at,
+        from_snapshot_id=from_snapshot_id,
+        to_snapshot_id=to_snapshot_id,
+    )
 
 
 def news_items(session: Session, item_ids: Sequence[int]) -> list[NewsItemRow]:
@@ -50,8 +70,16 @@ def news_items(session: Session, item_ids: Sequence[int]) -> list[NewsItemRow]:
     return list(session.scalars(select(NewsItemRow).where(NewsItemRow.id.in_(item_ids)).order_by(NewsItemRow.id)))
 
 
-def record_signal(session: Session, source: Source, signal: Signal | None, *, now: datetime, routes: Sequence[Route],
-                  item: NewsItemRow | None = None, to_snapshot_id: int | None = None) -> ChangeRow | None:
+def record_signal(
+    session: Session,
+    source: Source,
+    signal: Signal | None,
+    *,
+    now: datetime,
+    routes: Sequence[Route],
+    item: NewsItemRow | None = None,
+    to_snapshot_id: int | None = None,
+) -> ChangeRow | None:
     """Keep what an announcement was read as on its news item, and record it as a signal change
     unless it is none, too weak, unchanged by an edit, or only repeats one already recorded."""
     stored = _signal_json(signal) if signal is not None else None
@@ -66,24 +94,33 @@ def record_signal(session: Session, source: Source, signal: Signal | None, *, no
         if item is not None:
             item.signal = {**(stored or {}), "repeats_change": earlier.id}
         return None
-    return _record_signal(session, source, signal, routes, now, news_item_id=item.id if item else None,
-                          to_snapshot_id=to_snapshot_id)
+    return _record_signal(
+        session, source, signal, routes, now, news_item_id=item.id if item else None, to_snapshot_id=to_snapshot_id
+    )
 
 
 def _repeated(session: Session, source: Source, signal: Signal, now: datetime) -> ChangeRow | None:
     """A recent signal change this one adds nothing to: same provider and action, no new country,
     no other effective date. Reports of one event are alerted once, however many outlets carry it."""
     earlier = session.scalars(
-        select(ChangeRow).where(
-            ChangeRow.kind == ChangeKind.SIGNAL.value, ChangeRow.provider == _signal_provider(source, signal),
-            ChangeRow.action == signal.action, ChangeRow.detected_at >= now - SIGNAL_REPEAT_WINDOW,
+        select(ChangeRow)
+        .where(
+            ChangeRow.kind == ChangeKind.SIGNAL.value,
+            ChangeRow.provider == _signal_provider(source, signal),
+            ChangeRow.action == signal.action,
+            ChangeRow.detected_at >= now - SIGNAL_REPEAT_WINDOW,
             ChangeRow.detected_at <= now,
-        ).order_by(ChangeRow.id)
+        )
+        .order_by(ChangeRow.id)
     )
     for row in earlier:
         if set(signal.countries) <= set(row.countries) and signal.effective_date in (None, row.effective_date):
-            log.info("source %s: %r repeats signal change %d (same event): no new alert",
-                     source.id, signal.title[:80], row.id)
+            log.info(
+                "source %s: %r repeats signal change %d (same event): no new alert",
+                source.id,
+                signal.title[:80],
+                row.id,
+            )
             return row
     return None
 
@@ -94,27 +131,42 @@ def _signal_provider(source: Source, signal: Signal) -> str:
 
 
 def _record_signal(
-    session: Session, source: Source, signal: Signal, routes: Sequence[Route], now: datetime,
-    *, news_item_id: int | None, to_snapshot_id: int | None = None,
+    session: Session,
+    source: Source,
+    signal: Signal,
+    routes: Sequence[Route],
+    now: datetime,
+    *,
+    news_item_id: int | None,
+    to_snapshot_id: int | None = None,
 ) -> ChangeRow:
     restrictive = signal.action in RESTRICTIVE_ACTIONS
     severity = Severity.HIGH if restrictive and signal.countries else Severity.MEDIUM
     provider = _signal_provider(source, signal)
     change = Change(
-        kind=ChangeKind.SIGNAL, source_id=source.id, provider=provider,
-        countries=signal.countries, action=signal.action, effective_date=signal.effective_date,
-        severity=severity, title=signal.title, url=signal.url,
-        diff={"providers": list(signal.providers), "relevance": signal.relevance,
-              "language": signal.language},
+        kind=ChangeKind.SIGNAL,
+        source_id=source.id,
+        provider=provider,
+        countries=signal.countries,
+        action=signal.action,
+        effective_date=signal.effective_date,
+        severity=severity,
+        title=signal.title,
+        url=signal.url,
+        diff={"providers": list(signal.providers), "relevance": signal.relevance, "language": signal.language},
     )
-    return record_change(session, change, routes=routes, detected_at=now, news_item_id=news_item_id,
-                         to_snapshot_id=to_snapshot_id)
+    return record_change(
+        session, change, routes=routes, detected_at=now, news_item_id=news_item_id, to_snapshot_id=to_snapshot_id
+    )
 
 
 def _signal_json(signal: Signal) -> dict[str, object]:
     return {
-        "providers": list(signal.providers), "countries": list(signal.countries),
-        "action": signal.action, "relevance": signal.relevance, "language": signal.language,
+        "providers": list(signal.providers),
+        "countries": list(signal.countries),
+        "action": signal.action,
+        "relevance": signal.relevance,
+        "language": signal.language,
         "effective_date": signal.effective_date.isoformat() if signal.effective_date else None,
     }
 
@@ -128,16 +180,26 @@ def note_failing(session: Session, source: Source, *, now: datetime, routes: Seq
     if state is None or state.failing_since is None or now - state.failing_since < FAILING_ALERT_AFTER:
         return []
     prefix = f"source {source.id} has been failing"
-    already = session.scalar(select(exists().where(
-        ChangeRow.kind == ChangeKind.OPERATOR.value, ChangeRow.source_id == source.id,
-        ChangeRow.detected_at >= state.failing_since, ChangeRow.title.startswith(prefix),
-    )))
+    already = session.scalar(
+        select(
+            exists().where(
+                ChangeRow.kind == ChangeKind.OPERATOR.value,
+                ChangeRow.source_id == source.id,
+                ChangeRow.detected_at >= state.failing_since,
+                ChangeRow.title.startswith(prefix),
+            )
+        )
+    )
     if already:
         return []
     hours = int((now - state.failing_since).total_seconds() // 3600)
     change = Change(
-        kind=ChangeKind.OPERATOR, source_id=source.id, provider=source.provider, product=source.product,
-        severity=Severity.HIGH, url=source.url,
+        kind=ChangeKind.OPERATOR,
+        source_id=source.id,
+        provider=source.provider,
+        product=source.product,
+        severity=Severity.HIGH,
+        url=source.url,
         title=f"{prefix} for {hours} h: {state.consecutive_failures} attempts in a row, last {state.last_outcome}",
     )
     return [record_change(session, change, routes=routes, detected_at=now)]

@@ -46,17 +46,21 @@ class PeriodState:
 def claim_period(session: Session, period: str, *, now: datetime, stale_after: timedelta) -> PeriodState:
     """Take the period for sending, unless it was sent or another live sender holds it."""
     existing = period_row(session, period)
-    if existing is not None and (existing.status == SENT or (
-            existing.status == SENDING and existing.created_at >= now - stale_after)):
+    if existing is not None and (
+        existing.status == SENT or (existing.status == SENDING and existing.created_at >= now - stale_after)
+    ):
         return _state(existing, claimed=False)  # the common case on a schedule: no write at all
     claimed = _insert_if_absent(session, period, now)
     if not claimed:
         retake = (
             update(DigestRow)
-            .where(DigestRow.period == period, or_(
-                DigestRow.status.in_(_RETAKEABLE),
-                and_(DigestRow.status == SENDING, DigestRow.created_at < now - stale_after),
-            ))
+            .where(
+                DigestRow.period == period,
+                or_(
+                    DigestRow.status.in_(_RETAKEABLE),
+                    and_(DigestRow.status == SENDING, DigestRow.created_at < now - stale_after),
+                ),
+            )
             .values(status=SENDING, created_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -67,8 +71,7 @@ def claim_period(session: Session, period: str, *, now: datetime, stale_after: t
     return _state(row, claimed=claimed)
 
 
-def record_delivery(session: Session, claim: PeriodState, delivered: Sequence[str], *,
-                    message_id: str) -> bool:
+def record_delivery(session: Session, claim: PeriodState, delivered: Sequence[str], *, message_id: str) -> bool:
     """Note the addresses delivered so far; False when the claim was lost."""
     return _update_claimed(session, claim, recipients=list(delivered), message_id=message_id)
 
@@ -88,8 +91,7 @@ def period_row(session: Session, period: str) -> DigestRow | None:
     return session.scalars(select(DigestRow).where(DigestRow.period == period)).one_or_none()
 
 
-def changes_between(session: Session, start: datetime, end: datetime, *,
-                    kinds: Sequence[str]) -> list[ChangeRow]:
+def changes_between(session: Session, start: datetime, end: datetime, *, kinds: Sequence[str]) -> list[ChangeRow]:
     """Changes of these kinds detected in [start, end), oldest first."""
     query = (
         select(ChangeRow)
@@ -103,16 +105,26 @@ def troubled_sources(session: Session) -> list[SourceRow]:
     """Sources in the catalog whose fetches are failing or whose extraction is held as suspect."""
     query = (
         select(SourceRow)
-        .where(SourceRow.removed_at.is_(None), SourceRow.enabled.is_(True),
-               or_(SourceRow.consecutive_failures > 0, SourceRow.suspect_since.is_not(None)))
+        .where(
+            SourceRow.removed_at.is_(None),
+            SourceRow.enabled.is_(True),
+            or_(SourceRow.consecutive_failures > 0, SourceRow.suspect_since.is_not(None)),
+        )
         .order_by(SourceRow.provider, SourceRow.id)
     )
     return list(session.scalars(query))
 
 
 def _state(row: DigestRow, *, claimed: bool) -> PeriodState:
-    return PeriodState(period=row.period, status=row.status, claimed=claimed, claimed_at=row.created_at,
-                       sent_at=row.sent_at, delivered=tuple(row.recipients), last_error=row.last_error)
+    return PeriodState(
+        period=row.period,
+        status=row.status,
+        claimed=claimed,
+        claimed_at=row.created_at,
+        sent_at=row.sent_at,
+        delivered=tuple(row.recipients),
+        last_error=row.last_error,
+    )
 
 
 def _insert_if_absent(session: Session, period: str, now: datetime) -> bool:
@@ -127,8 +139,7 @@ def _insert_if_absent(session: Session, period: str, now: datetime) -> bool:
 def _update_claimed(session: Session, claim: PeriodState, **values: Any) -> bool:
     query = (
         update(DigestRow)
-        .where(DigestRow.period == claim.period, DigestRow.status == SENDING,
-               DigestRow.created_at == claim.claimed_at)
+        .where(DigestRow.period == claim.period, DigestRow.status == SENDING, DigestRow.created_at == claim.claimed_at)
         .values(**values)
         .execution_options(synchronize_session=False)
     )

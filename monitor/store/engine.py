@@ -39,8 +39,10 @@ def make_engine(raw_url: str, *, read_only: bool = False, create: bool = True) -
     url = database_url(raw_url)
     if url.get_backend_name() == "sqlite":
         if not create and url.database and url.database != ":memory:" and not Path(url.database).exists():
-            raise StoreError(f"no database at {url.database}: run 'regionwatch init' (or 'regionwatch db upgrade') "
-                             "first, or set database_url")
+            raise StoreError(
+                f"no database at {url.database}: run 'regionwatch init' (or 'regionwatch db upgrade') "
+                "first, or set database_url"
+            )
         return _sqlite_engine(url, read_only=read_only)
     engine = create_engine(url, pool_pre_ping=True)
     if read_only:
@@ -54,8 +56,9 @@ def _sqlite_engine(url: URL, *, read_only: bool) -> Engine:
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create the database's directory {parent}: {exc.strerror or exc} "
-                             "(check database_url)") from None
+            raise StoreError(
+                f"cannot create the database's directory {parent}: {exc.strerror or exc} (check database_url)"
+            ) from None
     if read_only and url.database:
         url = url.set(database=f"file:{url.database}?mode=ro", query={"uri": "true"})
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})

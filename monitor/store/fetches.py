@@ -95,25 +95,40 @@ def load_states(session: Session, source_ids: Sequence[str]) -> dict[str, Source
 
 
 def _load_chunk(session: Session, ids: list[str]) -> dict[str, SourceState]:
-    latest = (select(func.max(SnapshotRow.id)).where(SnapshotRow.source_id.in_(ids))
-              .group_by(SnapshotRow.source_id))
+    latest = select(func.max(SnapshotRow.id)).where(SnapshotRow.source_id.in_(ids)).group_by(SnapshotRow.source_id)
     snaps = {
         source_id: (ident, raw, content)
         for ident, source_id, raw, content in session.execute(
-            select(SnapshotRow.id, SnapshotRow.source_id, SnapshotRow.raw_hash,
-                   SnapshotRow.content_hash).where(SnapshotRow.id.in_(latest)))
+            select(SnapshotRow.id, SnapshotRow.source_id, SnapshotRow.raw_hash, SnapshotRow.content_hash).where(
+                SnapshotRow.id.in_(latest)
+            )
+        )
     }
     rows = session.execute(
-        select(SourceRow.id, SourceRow.etag, SourceRow.last_modified, SourceRow.next_due_at,
-               SourceRow.last_success_at, SourceRow.consecutive_failures,
-               SourceRow.failing_since).where(SourceRow.id.in_(ids)))
+        select(
+            SourceRow.id,
+            SourceRow.etag,
+            SourceRow.last_modified,
+            SourceRow.next_due_at,
+            SourceRow.last_success_at,
+            SourceRow.consecutive_failures,
+            SourceRow.failing_since,
+        ).where(SourceRow.id.in_(ids))
+    )
     states: dict[str, SourceState] = {}
     for ident, etag, modified, due, success, failures, since in rows:
         snap_id, raw, content = snaps.get(ident, (None, None, None))
         states[ident] = SourceState(
-            source_id=ident, etag=etag, last_modified=modified, next_due_at=due,
-            last_success_at=success, consecutive_failures=failures or 0, failing_since=since,
-            snapshot_id=snap_id, raw_hash=raw, content_hash=content,
+            source_id=ident,
+            etag=etag,
+            last_modified=modified,
+            next_due_at=due,
+            last_success_at=success,
+            consecutive_failures=failures or 0,
+            failing_since=since,
+            snapshot_id=snap_id,
+            raw_hash=raw,
+            content_hash=content,
         )
     return states
 
@@ -129,8 +144,7 @@ def insert_snapshots(session: Session, rows: Sequence[NewSnapshot]) -> list[int]
 def touch_snapshots(session: Session, seen: Sequence[tuple[int, datetime]]) -> None:
     """Move last_seen of snapshots whose content was seen again."""
     if seen:
-        session.execute(update(SnapshotRow),
-                        [{"id": ident, "last_seen": moment} for ident, moment in seen])
+        session.execute(update(SnapshotRow), [{"id": ident, "last_seen": moment} for ident, moment in seen])
 
 
 def insert_fetches(session: Session, rows: Sequence[FetchRecord]) -> list[int]:

@@ -55,8 +55,13 @@ class HeldView:
     change_id: int | None
 
 
-def held_changes(session: Session, *, status: HeldStatus | None = HeldStatus.HELD, source: str | None = None,
-                 limit: int | None = None) -> list[HeldView]:
+def held_changes(
+    session: Session,
+    *,
+    status: HeldStatus | None = HeldStatus.HELD,
+    source: str | None = None,
+    limit: int | None = None,
+) -> list[HeldView]:
     """Held changes, newest first (``status=None``: every one, resolved ones too)."""
     query = select(HeldChangeRow).order_by(HeldChangeRow.first_seen_at.desc(), HeldChangeRow.id.desc())
     if status is not None:
@@ -76,7 +81,8 @@ def held_counts(session: Session) -> Mapping[str, int]:
 def confirmations_due(session: Session, now: datetime, *, among: Iterable[str] | None = None) -> list[str]:
     """Sources whose held change waits for a confirming read due by ``now``."""
     query = select(HeldChangeRow.source_id).where(
-        HeldChangeRow.status == HeldStatus.HELD, HeldChangeRow.damage.is_(False), HeldChangeRow.confirm_due_at <= now)
+        HeldChangeRow.status == HeldStatus.HELD, HeldChangeRow.damage.is_(False), HeldChangeRow.confirm_due_at <= now
+    )
     due = sorted(set(session.scalars(query)))
     if among is None:
         return due
@@ -88,9 +94,15 @@ def awaiting_confirmation(session: Session, source_ids: Sequence[str]) -> set[st
     """The sources among these whose held change waits for a confirming read: fetched fresh."""
     found: set[str] = set()
     for part in chunked(sorted(set(source_ids)), _CHUNK):
-        found.update(session.scalars(select(HeldChangeRow.source_id).where(
-            HeldChangeRow.source_id.in_(part), HeldChangeRow.status == HeldStatus.HELD,
-            HeldChangeRow.damage.is_(False))))
+        found.update(
+            session.scalars(
+                select(HeldChangeRow.source_id).where(
+                    HeldChangeRow.source_id.in_(part),
+                    HeldChangeRow.status == HeldStatus.HELD,
+                    HeldChangeRow.damage.is_(False),
+                )
+            )
+        )
     return found
 
 
@@ -99,15 +111,22 @@ def needing_rereads(session: Session, source_ids: Sequence[str]) -> set[str]:
     change waits, or the source is suspect (a second suspect read tells the operator)."""
     found: set[str] = set()
     for part in chunked(sorted(set(source_ids)), _CHUNK):
-        found.update(session.scalars(select(HeldChangeRow.source_id).where(
-            HeldChangeRow.source_id.in_(part), HeldChangeRow.status == HeldStatus.HELD)))
-        found.update(session.scalars(select(SourceRow.id).where(
-            SourceRow.id.in_(part), SourceRow.suspect_since.is_not(None))))
+        found.update(
+            session.scalars(
+                select(HeldChangeRow.source_id).where(
+                    HeldChangeRow.source_id.in_(part), HeldChangeRow.status == HeldStatus.HELD
+                )
+            )
+        )
+        found.update(
+            session.scalars(select(SourceRow.id).where(SourceRow.id.in_(part), SourceRow.suspect_since.is_not(None)))
+        )
     return found
 
 
-def accept(session: Session, held_id: int, *, catalog: Catalog, now: datetime, by: str,
-           diff: Mapping[str, object]) -> ChangeRow:
+def accept(
+    session: Session, held_id: int, *, catalog: Catalog, now: datetime, by: str, diff: Mapping[str, object]
+) -> ChangeRow:
     """Apply a held change a person judged real: an availability change from its first sighting,
     alerted like any other. The diff is taken against the open set as it is now."""
     row = _open(session, held_id)
@@ -162,9 +181,21 @@ def _open(session: Session, held_id: int) -> HeldChangeRow:
 
 def _view(row: HeldChangeRow) -> HeldView:
     return HeldView(
-        id=row.id, source=row.source_id, provider=row.provider, product=row.product, status=row.status,
-        reason=row.reason, damage=row.damage, added=tuple(row.added), removed=tuple(row.removed),
-        detail=row.detail, first_seen=row.first_seen_at, last_seen=row.last_seen_at, reads=row.reads,
-        confirm_due=row.confirm_due_at, resolved_at=row.resolved_at, resolved_by=row.resolved_by,
+        id=row.id,
+        source=row.source_id,
+        provider=row.provider,
+        product=row.product,
+        status=row.status,
+        reason=row.reason,
+        damage=row.damage,
+        added=tuple(row.added),
+        removed=tuple(row.removed),
+        detail=row.detail,
+        first_seen=row.first_seen_at,
+        last_seen=row.last_seen_at,
+        reads=row.reads,
+        confirm_due=row.confirm_due_at,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
         change_id=row.change_id,
     )

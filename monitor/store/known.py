@@ -46,8 +46,14 @@ class ChunkKnown:
         return Known(
             open_set=self.open_sets.get((source.provider, source.product_key)),
             good=good_read(good) if good is not None else None,
-            held=Held(id=held.id, codes=frozenset(held.codes), reason=HoldReason(held.reason),
-                      first_seen_at=held.first_seen_at) if held is not None else None,
+            held=Held(
+                id=held.id,
+                codes=frozenset(held.codes),
+                reason=HoldReason(held.reason),
+                first_seen_at=held.first_seen_at,
+            )
+            if held is not None
+            else None,
             rejected=self.rejected.get(source.id),
         )
 
@@ -72,19 +78,29 @@ def load_known(session: Session, *, sources: Sequence[Source], snapshot_ids: Ite
     known = ChunkKnown(open_sets=open_sets(session, sorted({(s.provider, s.product_key) for s in sources})))
     for part in chunked(ids, _CHUNK):
         known.sources.update((row.id, row) for row in session.scalars(select(SourceRow).where(SourceRow.id.in_(part))))
-        known.held.update((row.source_id, row) for row in session.scalars(
-            select(HeldChangeRow).where(HeldChangeRow.source_id.in_(part), HeldChangeRow.status == HeldStatus.HELD)))
-        for row in session.scalars(select(HeldChangeRow).where(
-                HeldChangeRow.source_id.in_(part), HeldChangeRow.status.in_(_RESOLVED))
-                .order_by(HeldChangeRow.resolved_at)):
+        known.held.update(
+            (row.source_id, row)
+            for row in session.scalars(
+                select(HeldChangeRow).where(HeldChangeRow.source_id.in_(part), HeldChangeRow.status == HeldStatus.HELD)
+            )
+        )
+        for row in session.scalars(
+            select(HeldChangeRow)
+            .where(HeldChangeRow.source_id.in_(part), HeldChangeRow.status.in_(_RESOLVED))
+            .order_by(HeldChangeRow.resolved_at)
+        ):
             if row.status == HeldStatus.REJECTED:  # the latest resolution wins: an accepted one forgets a rejection
                 known.rejected[row.source_id] = frozenset(row.codes)
             else:
                 known.rejected.pop(row.source_id, None)
     wanted = set(snapshot_ids) | {row.good_snapshot_id for row in known.sources.values() if row.good_snapshot_id}
     for some in chunked(sorted(wanted), _CHUNK):
-        known.snapshots.update((row.id, row) for row in session.scalars(
-            select(SnapshotRow).where(SnapshotRow.id.in_(some)).options(defer(SnapshotRow.raw_body))))
+        known.snapshots.update(
+            (row.id, row)
+            for row in session.scalars(
+                select(SnapshotRow).where(SnapshotRow.id.in_(some)).options(defer(SnapshotRow.raw_body))
+            )
+        )
     return known
 
 
@@ -92,28 +108,42 @@ def good_read(snapshot: SnapshotRow) -> GoodRead:
     """The facts of a good read, from its snapshot."""
     claims: dict[str, Any] = snapshot.claims or {}
     modified = claims.get("last_modified")
-    return GoodRead(order=tuple(claims.get("order", ())), shape=tuple(claims.get("shape", ())),
-                    unmapped=tuple(claims.get("unmapped", ())), final_url=snapshot.final_url,
-                    complete=bool(claims.get("complete", True)),
-                    last_modified=datetime.fromisoformat(modified) if isinstance(modified, str) else None)
+    return GoodRead(
+        order=tuple(claims.get("order", ())),
+        shape=tuple(claims.get("shape", ())),
+        unmapped=tuple(claims.get("unmapped", ())),
+        final_url=snapshot.final_url,
+        complete=bool(claims.get("complete", True)),
+        last_modified=datetime.fromisoformat(modified) if isinstance(modified, str) else None,
+    )
 
 
 def claim_of(stored: dict[str, Any] | None) -> Claim | None:
     """A claim back from its stored JSON (None when none was stored)."""
     if not stored or "codes" not in stored:
         return None
-    return Claim(codes=frozenset(stored["codes"]), unmapped=tuple(stored.get("unmapped", ())),
-                 caveats={k: tuple(v) for k, v in (stored.get("caveats") or {}).items()},
-                 names=int(stored.get("names", 0)), order=tuple(stored.get("order", ())),
-                 shape=tuple(stored.get("shape", ())))
+    return Claim(
+        codes=frozenset(stored["codes"]),
+        unmapped=tuple(stored.get("unmapped", ())),
+        caveats={k: tuple(v) for k, v in (stored.get("caveats") or {}).items()},
+        names=int(stored.get("names", 0)),
+        order=tuple(stored.get("order", ())),
+        shape=tuple(stored.get("shape", ())),
+    )
 
 
 def claim_json(claim: Claim, *, complete: bool, last_modified: datetime | None = None) -> dict[str, object]:
     """A claim as stored with its snapshot, with the facts the next read is judged against."""
-    return {"codes": sorted(claim.codes), "order": list(claim.order), "shape": list(claim.shape),
-            "unmapped": list(claim.unmapped), "caveats": {k: list(v) for k, v in claim.caveats.items()},
-            "names": claim.names, "complete": complete,
-            "last_modified": last_modified.isoformat() if last_modified else None}
+    return {
+        "codes": sorted(claim.codes),
+        "order": list(claim.order),
+        "shape": list(claim.shape),
+        "unmapped": list(claim.unmapped),
+        "caveats": {k: list(v) for k, v in claim.caveats.items()},
+        "names": claim.names,
+        "complete": complete,
+        "last_modified": last_modified.isoformat() if last_modified else None,
+    }
 
 
 def open_sets(session: Session, products: Sequence[Product]) -> dict[Product, frozenset[str] | None]:
@@ -125,18 +155,24 @@ def open_sets(session: Session, products: Sequence[Product]) -> dict[Product, fr
     sets: dict[Product, frozenset[str] | None] = {}
     for part in chunked(sorted({product for _, product in products}), _CHUNK):
         rows = session.execute(
-            select(AvailabilityRow.provider, AvailabilityRow.product,
-                   func.aggregate_strings(AvailabilityRow.country, ","))
+            select(
+                AvailabilityRow.provider, AvailabilityRow.product, func.aggregate_strings(AvailabilityRow.country, ",")
+            )
             .where(AvailabilityRow.product.in_(part), AvailabilityRow.valid_to.is_(None))
-            .group_by(AvailabilityRow.provider, AvailabilityRow.product))
+            .group_by(AvailabilityRow.provider, AvailabilityRow.product)
+        )
         for provider, product, joined in rows:
             if (provider, product) in wanted:
                 sets[(provider, product)] = frozenset(joined.split(","))
     closed_or_new = sorted(wanted - sets.keys())
     for part in chunked(sorted({product for _, product in closed_or_new}), _CHUNK):
-        seen = set(session.execute(
-            select(AvailabilityRow.provider, AvailabilityRow.product)
-            .where(AvailabilityRow.product.in_(part)).distinct()))
+        seen = set(
+            session.execute(
+                select(AvailabilityRow.provider, AvailabilityRow.product)
+                .where(AvailabilityRow.product.in_(part))
+                .distinct()
+            )
+        )
         in_part = set(part)
         for key in closed_or_new:
             if key[1] in in_part:

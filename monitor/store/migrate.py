@@ -45,6 +45,7 @@ def script_location() -> Path:
         return ROOT / "migrations"
     raise StoreError("the migration scripts are missing from this installation: reinstall Regionwatch")
 
+
 #: ``revision = '0001'``, ``down_revision: str | None = None`` and the like, at the start of a line.
 _ASSIGNMENT = re.compile(r"^(revision|down_revision|depends_on)\b[^=\n]*=(.*)$", re.MULTILINE)
 
@@ -110,8 +111,9 @@ def require_head(engine: Engine, url: str) -> None:
     if recorded == (want,):
         return
     if recorded and not set(recorded) <= known_revisions(url):
-        raise StoreError(f"database is newer than this Regionwatch ({', '.join(recorded)} > {want}): "
-                         "upgrade Regionwatch")
+        raise StoreError(
+            f"database is newer than this Regionwatch ({', '.join(recorded)} > {want}): upgrade Regionwatch"
+        )
     raise StoreError(
         f"database is at revision {', '.join(recorded) or 'none'}, code needs {want}: run 'regionwatch db upgrade'"
     )

@@ -35,7 +35,9 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: UTCDateTime(), dict[str, Any]: JSONType, list[Any]: JSONType,
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONType,
+        list[Any]: JSONType,
     }
 
 
@@ -160,8 +162,13 @@ class HeldChangeRow(Base):
 
     __tablename__ = "held_changes"
     __table_args__ = (
-        Index("uq_held_changes_open", "source_id", unique=True,
-              sqlite_where=text("status = 'held'"), postgresql_where=text("status = 'held'")),
+        Index(
+            "uq_held_changes_open",
+            "source_id",
+            unique=True,
+            sqlite_where=text("status = 'held'"),
+            postgresql_where=text("status = 'held'"),
+        ),
         Index("ix_held_changes_due", "status", "confirm_due_at"),
     )
 
@@ -268,8 +275,13 @@ class OutageRow(Base):
 
     __tablename__ = "outages"
     __table_args__ = (
-        Index("uq_outages_open", "channel", unique=True,
-              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+        Index(
+            "uq_outages_open",
+            "channel",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

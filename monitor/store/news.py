@@ -25,8 +25,9 @@ class NewsRecorded:
     edited: tuple[int, ...] = ()
 
 
-def record_entries(session: Session, source_id: str, entries: Sequence[FeedEntry], *,
-                   bozo: bool, now: datetime) -> NewsRecorded:
+def record_entries(
+    session: Session, source_id: str, entries: Sequence[FeedEntry], *, bozo: bool, now: datetime
+) -> NewsRecorded:
     """Insert unseen entries, count edits of seen ones, move last_seen of the rest."""
     unique: dict[str, FeedEntry] = {}
     for entry in entries:
@@ -35,14 +36,17 @@ def record_entries(session: Session, source_id: str, entries: Sequence[FeedEntry
     known = _known(session, source_id, [e.key for e in entries])
     fresh = [e for e in entries if e.key not in known]
     edited = [e for e in entries if e.key in known and known[e.key][1] != e.content_hash]
-    seen = [known[e.key][0] for e in entries
-            if e.key in known and known[e.key][1] == e.content_hash]
+    seen = [known[e.key][0] for e in entries if e.key in known and known[e.key][1] == e.content_hash]
     new_ids = _insert(session, source_id, fresh, bozo=bozo, now=now)
     if edited:
         session.execute(update(NewsItemRow), [_edit(known[e.key], e, now) for e in edited])
     for chunk in chunked(seen, _CHUNK):
-        session.execute(update(NewsItemRow).where(NewsItemRow.id.in_(chunk))
-                        .values(last_seen=now).execution_options(synchronize_session=False))
+        session.execute(
+            update(NewsItemRow)
+            .where(NewsItemRow.id.in_(chunk))
+            .values(last_seen=now)
+            .execution_options(synchronize_session=False)
+        )
     return NewsRecorded(new=tuple(new_ids), edited=tuple(known[e.key][0] for e in edited))
 
 
@@ -51,25 +55,32 @@ def _known(session: Session, source_id: str, keys: list[str]) -> dict[str, tuple
     found: dict[str, tuple[int, str, int]] = {}
     for chunk in chunked(keys, _CHUNK):
         rows = session.execute(
-            select(NewsItemRow.entry_key, NewsItemRow.id, NewsItemRow.content_hash,
-                   NewsItemRow.edits)
-            .where(NewsItemRow.source_id == source_id,
-                   NewsItemRow.entry_key.in_(chunk))
+            select(NewsItemRow.entry_key, NewsItemRow.id, NewsItemRow.content_hash, NewsItemRow.edits).where(
+                NewsItemRow.source_id == source_id, NewsItemRow.entry_key.in_(chunk)
+            )
         )
         found.update({key: (ident, digest, edits) for key, ident, digest, edits in rows})
     return found
 
 
-def _insert(session: Session, source_id: str, entries: list[FeedEntry], *, bozo: bool,
-            now: datetime) -> list[int]:
+def _insert(session: Session, source_id: str, entries: list[FeedEntry], *, bozo: bool, now: datetime) -> list[int]:
     if not entries:
         return []
     rows = [
         {
-            "source_id": source_id, "entry_key": e.key, "link": e.link, "title": e.title,
-            "summary": e.summary, "content_hash": e.content_hash, "language": e.language,
-            "published_at": e.published or now, "published_guessed": e.published is None,
-            "first_seen": now, "last_seen": now, "edits": 0, "bozo": bozo,
+            "source_id": source_id,
+            "entry_key": e.key,
+            "link": e.link,
+            "title": e.title,
+            "summary": e.summary,
+            "content_hash": e.content_hash,
+            "language": e.language,
+            "published_at": e.published or now,
+            "published_guessed": e.published is None,
+            "first_seen": now,
+            "last_seen": now,
+            "edits": 0,
+            "bozo": bozo,
         }
         for e in entries
     ]
@@ -80,7 +91,12 @@ def _insert(session: Session, source_id: str, entries: list[FeedEntry], *, bozo:
 def _edit(known: tuple[int, str, int], entry: FeedEntry, now: datetime) -> dict[str, Any]:
     ident, _digest, edits = known
     return {
-        "id": ident, "link": entry.link, "title": entry.title, "summary": entry.summary,
-        "content_hash": entry.content_hash, "edits": edits + 1, "edited_at": now,
+        "id": ident,
+        "link": entry.link,
+        "title": entry.title,
+        "summary": entry.summary,
+        "content_hash": entry.content_hash,
+        "edits": edits + 1,
+        "edited_at": now,
         "last_seen": now,
     }

@@ -37,8 +37,11 @@ class Outage:
 
 def waiting(session: Session, channel: str) -> int:
     """Alerts of a channel not yet delivered (pending, or being sent)."""
-    query = select(func.count()).select_from(AlertRow).where(
-        AlertRow.channel == channel, AlertRow.status.in_((PENDING, SENDING)))
+    query = (
+        select(func.count())
+        .select_from(AlertRow)
+        .where(AlertRow.channel == channel, AlertRow.status.in_((PENDING, SENDING)))
+    )
     return int(session.scalar(query) or 0)
 
 
@@ -79,17 +82,29 @@ def note_delivery(session: Session, channel: str, *, now: datetime) -> Outage | 
         return None
     outage = _outage(row, waiting(session, channel) + 1)  # and the one just delivered
     name = CHANNEL_NAMES.get(channel, channel)
-    title = (f"{name} deliveries work again after {span(now - row.started_at)} of failures "
-             f"({row.failures} failed attempts, last: {row.last_error}); {alerts_wait(outage.waiting, 'waited')}, "
-             "none was dropped: they go out now")
-    record_change(session, Change(kind=ChangeKind.OPERATOR, source_id=None, provider=None,
-                                  severity=Severity.HIGH, title=title), routes=(), detected_at=now)
+    title = (
+        f"{name} deliveries work again after {span(now - row.started_at)} of failures "
+        f"({row.failures} failed attempts, last: {row.last_error}); {alerts_wait(outage.waiting, 'waited')}, "
+        "none was dropped: they go out now"
+    )
+    record_change(
+        session,
+        Change(kind=ChangeKind.OPERATOR, source_id=None, provider=None, severity=Severity.HIGH, title=title),
+        routes=(),
+        detected_at=now,
+    )
     return outage
 
 
 def _outage(row: OutageRow, count: int) -> Outage:
-    return Outage(channel=row.channel, started_at=row.started_at, ended_at=row.ended_at, failures=row.failures,
-                  last_error=row.last_error, waiting=count)
+    return Outage(
+        channel=row.channel,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        failures=row.failures,
+        last_error=row.last_error,
+        waiting=count,
+    )
 
 
 def span(delta: timedelta) -> str:
@@ -98,8 +113,11 @@ def span(delta: timedelta) -> str:
     days, seconds = divmod(seconds, 86400)
     hours, seconds = divmod(seconds, 3600)
     minutes, seconds = divmod(seconds, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "",
-             f"{minutes} min" if minutes and not days else ""]
+    parts = [
+        f"{days} d" if days else "",
+        f"{hours} h" if hours else "",
+        f"{minutes} min" if minutes and not days else "",
+    ]
     return " ".join(p for p in parts if p) or f"{seconds} s"
 
 

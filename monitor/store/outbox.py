@@ -57,9 +57,17 @@ def _due(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def claim_due(session: Session, *, owner: str, now: datetime, lease: timedelta, limit: int,
-              channel: str = "slack", skip_destinations: Collection[str] = (),
-              skip_ids: Collection[int] = ()) -> list[Claimed]:
+def claim_due(
+    session: Session,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    channel: str = "slack",
+    skip_destinations: Collection[str] = (),
+    skip_ids: Collection[int] = (),
+) -> list[Claimed]:
     """Take up to ``limit`` due rows of a channel: status sending, leased to ``owner``."""
     ids = select(AlertRow.id).where(AlertRow.channel == channel, _due(now))
     if skip_destinations:
@@ -71,13 +79,29 @@ def claim_due(session: Session, *, owner: str, now: datetime, lease: timedelta, 
         update(AlertRow)
         .where(AlertRow.id.in_(ids.scalar_subquery()))
         .values(status=SENDING, lease_owner=owner, lease_until=now + lease, attempts=AlertRow.attempts + 1)
-        .returning(AlertRow.id, AlertRow.change_id, AlertRow.channel, AlertRow.destination,
-                   AlertRow.dedup_key, AlertRow.attempts, AlertRow.created_at, AlertRow.payload)
+        .returning(
+            AlertRow.id,
+            AlertRow.change_id,
+            AlertRow.channel,
+            AlertRow.destination,
+            AlertRow.dedup_key,
+            AlertRow.attempts,
+            AlertRow.created_at,
+            AlertRow.payload,
+        )
         .execution_options(synchronize_session=False)
     )
     claimed = [
-        Claimed(id=r.id, change_id=r.change_id, channel=r.channel, destination=r.destination,
-                dedup_key=r.dedup_key, attempts=r.attempts, created_at=r.created_at, payload=r.payload or {})
+        Claimed(
+            id=r.id,
+            change_id=r.change_id,
+            channel=r.channel,
+            destination=r.destination,
+            dedup_key=r.dedup_key,
+            attempts=r.attempts,
+            created_at=r.created_at,
+            payload=r.payload or {},
+        )
         for r in session.execute(statement)
     ]
     return sorted(claimed, key=lambda c: c.id)
@@ -102,22 +126,49 @@ def mark_unsure(session: Session, alert: Claimed, *, owner: str, lease_until: da
 
 def mark_sent(session: Session, alert: Claimed, *, owner: str, ts: str | None, now: datetime) -> bool:
     """The message is in Slack: status sent with its ts; False when the lease was lost."""
-    return _owned_update(session, alert.id, owner, status=SENT, slack_ts=ts, sent_at=now, lease_until=None,
-                         lease_owner=None, last_error=None, payload={**alert.payload, UNSURE: False})
+    return _owned_update(
+        session,
+        alert.id,
+        owner,
+        status=SENT,
+        slack_ts=ts,
+        sent_at=now,
+        lease_until=None,
+        lease_owner=None,
+        last_error=None,
+        payload={**alert.payload, UNSURE: False},
+    )
 
 
-def mark_failed(session: Session, alert: Claimed, *, owner: str, error: str, next_attempt_at: datetime,
-                unsure: bool) -> bool:
+def mark_failed(
+    session: Session, alert: Claimed, *, owner: str, error: str, next_attempt_at: datetime, unsure: bool
+) -> bool:
     """Back to pending, due again at ``next_attempt_at``."""
-    return _owned_update(session, alert.id, owner, status=PENDING, next_attempt_at=next_attempt_at,
-                         lease_until=None, lease_owner=None, last_error=error[:2000],
-                         payload={**alert.payload, UNSURE: unsure})
+    return _owned_update(
+        session,
+        alert.id,
+        owner,
+        status=PENDING,
+        next_attempt_at=next_attempt_at,
+        lease_until=None,
+        lease_owner=None,
+        last_error=error[:2000],
+        payload={**alert.payload, UNSURE: unsure},
+    )
 
 
 def mark_dead(session: Session, alert: Claimed, *, owner: str, error: str, unsure: bool) -> bool:
     """Given up: only ``retry_alert`` brings it back."""
-    return _owned_update(session, alert.id, owner, status=DEAD, lease_until=None, lease_owner=None,
-                         last_error=error[:2000], payload={**alert.payload, UNSURE: unsure})
+    return _owned_update(
+        session,
+        alert.id,
+        owner,
+        status=DEAD,
+        lease_until=None,
+        lease_owner=None,
+        last_error=error[:2000],
+        payload={**alert.payload, UNSURE: unsure},
+    )
 
 
 def retry_alert(session: Session, alert_id: int, *, now: datetime) -> AlertRow:
@@ -133,8 +184,9 @@ def retry_alert(session: Session, alert_id: int, *, now: datetime) -> AlertRow:
     return row
 
 
-def list_alerts(session: Session, *, status: str | None = None, channel: str | None = None,
-                limit: int | None = None) -> list[tuple[AlertRow, ChangeRow | None]]:
+def list_alerts(
+    session: Session, *, status: str | None = None, channel: str | None = None, limit: int | None = None
+) -> list[tuple[AlertRow, ChangeRow | None]]:
     """Outbox rows with their changes, newest first."""
     query = select(AlertRow, ChangeRow).outerjoin(ChangeRow, AlertRow.change_id == ChangeRow.id)
     if status is not None:
@@ -156,8 +208,9 @@ class Waiting:
     title: str
 
 
-def due(session: Session, *, now: datetime, channel: str = "slack",
-        destinations: Collection[str] | None = None) -> list[Waiting]:
+def due(
+    session: Session, *, now: datetime, channel: str = "slack", destinations: Collection[str] | None = None
+) -> list[Waiting]:
     """Pending rows of a channel due now (only those to ``destinations`` when given), oldest first."""
     query = (
         select(AlertRow.id, AlertRow.destination, ChangeRow.title)
@@ -176,10 +229,19 @@ def load_change(session: Session, change_id: int | None) -> tuple[Change, dateti
     if row is None:
         return None
     change = Change(
-        kind=ChangeKind(row.kind), source_id=row.source_id, provider=row.provider, product=row.product,
-        added=tuple(row.added), removed=tuple(row.removed), countries=tuple(row.countries),
-        action=row.action, effective_date=row.effective_date, severity=_severity(row.severity),
-        title=row.title, url=row.url, diff=dict(row.diff or {}),
+        kind=ChangeKind(row.kind),
+        source_id=row.source_id,
+        provider=row.provider,
+        product=row.product,
+        added=tuple(row.added),
+        removed=tuple(row.removed),
+        countries=tuple(row.countries),
+        action=row.action,
+        effective_date=row.effective_date,
+        severity=_severity(row.severity),
+        title=row.title,
+        url=row.url,
+        diff=dict(row.diff or {}),
     )
     return change, row.detected_at
 

@@ -43,8 +43,11 @@ def rows_response(request: Request, rows: list[dict[str, Any]]) -> Response:
         raise RegionwatchError(f"unknown format {fmt!r}: use json or csv")
     columns = [k for k, v in rows[0].items() if not isinstance(v, dict)] if rows else []
     name = request.url.path.rstrip("/").rsplit("/", 1)[-1] or "rows"
-    return Response(to_csv(rows, columns), media_type="text/csv; charset=utf-8",
-                    headers={"content-disposition": f'attachment; filename="regionwatch-{name}.csv"'})
+    return Response(
+        to_csv(rows, columns),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="regionwatch-{name}.csv"'},
+    )
 
 
 def _default(value: Any) -> Any:
@@ -83,17 +86,32 @@ def availability(request: Request) -> Response:
     """Who served whom at as_of (default now), like ``regionwatch availability --format json``."""
     ctx = context(request)
     at = moment(_param(request, "as_of"), now=ctx.clock())
-    return rows_response(request, history.availability(ctx.sessions, at=at, provider=_param(request, "provider"),
-                                                       product=_param(request, "product"), country=_country(request)))
+    return rows_response(
+        request,
+        history.availability(
+            ctx.sessions,
+            at=at,
+            provider=_param(request, "provider"),
+            product=_param(request, "product"),
+            country=_country(request),
+        ),
+    )
 
 
 def intervals(request: Request) -> Response:
     """Every interval with its evidence, like ``regionwatch history --format json``."""
     ctx = context(request)
     since = _param(request, "since")
-    return rows_response(request, history.intervals(
-        ctx.sessions, provider=_param(request, "provider"), product=_param(request, "product"),
-        country=_country(request), since=moment(since, now=ctx.clock()) if since else None))
+    return rows_response(
+        request,
+        history.intervals(
+            ctx.sessions,
+            provider=_param(request, "provider"),
+            product=_param(request, "product"),
+            country=_country(request),
+            since=moment(since, now=ctx.clock()) if since else None,
+        ),
+    )
 
 
 def changes(request: Request) -> Response:
@@ -104,9 +122,16 @@ def changes(request: Request) -> Response:
         raise RegionwatchError(f"unknown kind {kind!r}: use one of {', '.join(k.value for k in ChangeKind)}")
     if limit is not None and not (limit.isdigit() and 0 < int(limit) <= MAX_LIMIT):
         raise RegionwatchError(f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    return rows_response(request, history.changes(
-        ctx.sessions, since=moment(since, now=ctx.clock()) if since else None, kind=kind,
-        provider=_param(request, "provider"), limit=int(limit) if limit else None))
+    return rows_response(
+        request,
+        history.changes(
+            ctx.sessions,
+            since=moment(since, now=ctx.clock()) if since else None,
+            kind=kind,
+            provider=_param(request, "provider"),
+            limit=int(limit) if limit else None,
+        ),
+    )
 
 
 def change(request: Request) -> Response:
@@ -128,15 +153,17 @@ def ask(request: Request) -> Response:
 
 def worldmap_svg(_request: Request) -> Response:
     """The blank world map (public domain geometry), cached by browsers for a day."""
-    return Response(worldmap.geometry_svg(), media_type="image/svg+xml",
-                    headers={"cache-control": "public, max-age=86400"})
+    return Response(
+        worldmap.geometry_svg(), media_type="image/svg+xml", headers={"cache-control": "public, max-age=86400"}
+    )
 
 
 def sources(request: Request) -> Response:
     """Per source: last outcome, failure streak, suspicion, last change (``regionwatch sources status``)."""
     ctx = context(request)
-    return rows_response(request, source_queries.status(ctx.sessions, provider=_param(request, "provider"),
-                                                        now=ctx.clock()))
+    return rows_response(
+        request, source_queries.status(ctx.sessions, provider=_param(request, "provider"), now=ctx.clock())
+    )
 
 
 def held(request: Request) -> Response:

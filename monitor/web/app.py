@@ -30,7 +30,7 @@ from monitor.web.render import templates
 READ_METHODS = frozenset({"GET", "HEAD"})
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                               "base-uri 'none'; frame-ancestors 'none'",
+    "base-uri 'none'; frame-ancestors 'none'",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
@@ -42,14 +42,20 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utcnow) ->
     engine = make_engine(settings.database_url, read_only=True)
     token = settings.web.token.get_secret_value() if settings.web.token else None
     app = Starlette(
-        routes=[*pages.routes(), *api.routes(), *feed.routes(), *signin.routes(),
-                Mount("/static", app=StaticFiles(packages=[("monitor.web", "static")]), name="static")],
+        routes=[
+            *pages.routes(),
+            *api.routes(),
+            *feed.routes(),
+            *signin.routes(),
+            Mount("/static", app=StaticFiles(packages=[("monitor.web", "static")]), name="static"),
+        ],
         middleware=[Middleware(ReadOnlyGuard, token=token), Middleware(GZipMiddleware, minimum_size=2048)],
         exception_handlers={HTTPException: _http_error, RegionwatchError: _bad_request},
         lifespan=_lifespan(engine),
     )
-    app.state.web = WebContext(sessions=session_factory(engine), clock=clock, templates=templates(),
-                               public_url=settings.web.public_url)
+    app.state.web = WebContext(
+        sessions=session_factory(engine), clock=clock, templates=templates(), public_url=settings.web.public_url
+    )
     app.state.web_token = token
     return app
 
@@ -90,8 +96,7 @@ class ReadOnlyGuard:
     def _refusal(self, scope: Scope) -> Response | None:
         signing_in = scope["path"] == signin.PATH and self.token is not None
         if scope["method"] not in READ_METHODS and not (signing_in and scope["method"] == "POST"):
-            return PlainTextResponse("read-only: only GET and HEAD are served\n", 405,
-                                     headers={"Allow": "GET, HEAD"})
+            return PlainTextResponse("read-only: only GET and HEAD are served\n", 405, headers={"Allow": "GET, HEAD"})
         if self.token is None or signing_in or scope["path"].startswith("/static/"):
             return None
         headers = Headers(scope=scope)
@@ -125,8 +130,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
     return context(request).templates.TemplateResponse(
-        request, "error.html", {"status": exc.status_code, "message": exc.detail}, status_code=exc.status_code,
-        headers=exc.headers)
+        request,
+        "error.html",
+        {"status": exc.status_code, "message": exc.detail},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
 
 
 async def _bad_request(request: Request, exc: Exception) -> Response:
@@ -134,4 +143,5 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": str(exc)}, status_code=400)
     return context(request).templates.TemplateResponse(
-        request, "error.html", {"status": 400, "message": str(exc)}, status_code=400)
+        request, "error.html", {"status": 400, "message": str(exc)}, status_code=400
+    )

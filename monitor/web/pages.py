@@ -72,18 +72,35 @@ def changes_page(request: Request) -> Response:
         raise RegionwatchError(f"unknown kind {kind!r}: use one of {', '.join(k.value for k in ChangeKind)}")
     country = country_code(c) if (c := param(request, "country")) else None
     severity = _severity(param(request, "severity"))
-    data = lately.recent(ctx.sessions, since=since, until=at, kind=kind, provider=provider, country=country,
-                         min_severity=severity)
-    filters = {"as_of": as_of, "window": window if since_text is None else "", "since": since_text or "",
-               "kind": kind or "", "provider": provider or "", "country": country or "",
-               "severity": param(request, "severity") or ""}
-    return ctx.templates.TemplateResponse(request, "changes.html", {
-        **data, "at": at, "since_at": since, "filters": filters, "windows": list(lately.WINDOWS),
-        "kinds": [k.value for k in ChangeKind], "severities": [s.name.lower() for s in Severity],
-        "providers": overview.provider_names(ctx.sessions),
-        "api_query": {k: v for k, v in {"since": since.isoformat(), "kind": kind, "provider": provider}.items()
-                      if v},
-    })
+    data = lately.recent(
+        ctx.sessions, since=since, until=at, kind=kind, provider=provider, country=country, min_severity=severity
+    )
+    filters = {
+        "as_of": as_of,
+        "window": window if since_text is None else "",
+        "since": since_text or "",
+        "kind": kind or "",
+        "provider": provider or "",
+        "country": country or "",
+        "severity": param(request, "severity") or "",
+    }
+    return ctx.templates.TemplateResponse(
+        request,
+        "changes.html",
+        {
+            **data,
+            "at": at,
+            "since_at": since,
+            "filters": filters,
+            "windows": list(lately.WINDOWS),
+            "kinds": [k.value for k in ChangeKind],
+            "severities": [s.name.lower() for s in Severity],
+            "providers": overview.provider_names(ctx.sessions),
+            "api_query": {
+                k: v for k, v in {"since": since.isoformat(), "kind": kind, "provider": provider}.items() if v
+            },
+        },
+    )
 
 
 def _severity(text: str | None) -> int | None:
@@ -106,15 +123,30 @@ def map_page(request: Request) -> Response:
     label = f"Map of {provider} {product} availability as of {at.date().isoformat()}"
     if compare is not None:
         label += f", compared with {compare.date().isoformat()}"
-    svg = worldmap.render(data["states"], default=data["default"], label=label,
-                          link=lambda code: str(request.url_for("country", code=code)))
+    svg = worldmap.render(
+        data["states"],
+        default=data["default"],
+        label=label,
+        link=lambda code: str(request.url_for("country", code=code)),
+    )
     fresh = overview.freshness(ctx.sessions, now=ctx.clock()).get((provider, product))
-    return ctx.templates.TemplateResponse(request, "map.html", {
-        **data, "provider": provider, "product": product, "at": at, "as_of": as_of, "compare": compare,
-        "freshness": fresh,
-        "compare_text": compare_text or "", "svg": svg, "off_map": worldmap.unmapped(data["codes"]),
-        "labels": worldmap.LABELS,
-    })
+    return ctx.templates.TemplateResponse(
+        request,
+        "map.html",
+        {
+            **data,
+            "provider": provider,
+            "product": product,
+            "at": at,
+            "as_of": as_of,
+            "compare": compare,
+            "freshness": fresh,
+            "compare_text": compare_text or "",
+            "svg": svg,
+            "off_map": worldmap.unmapped(data["codes"]),
+            "labels": worldmap.LABELS,
+        },
+    )
 
 
 def country_search(request: Request) -> Response:
@@ -147,10 +179,17 @@ def country_page(request: Request) -> Response:
         s["freshness"] = fresh.get((s["provider"], s["product"]))
         s["sentence"] = asof.sentence(s)
         s["chart"] = timeline.render(s, end=timeline.chart_end(s, at=at, now=now), at=at)
-    return ctx.templates.TemplateResponse(request, "country.html", {
-        **data, "at": at, "as_of": as_of, "standings": standings,
-        "timeline": [c for c in data["timeline"] if c["detected_at"] <= at],
-    })
+    return ctx.templates.TemplateResponse(
+        request,
+        "country.html",
+        {
+            **data,
+            "at": at,
+            "as_of": as_of,
+            "standings": standings,
+            "timeline": [c for c in data["timeline"] if c["detected_at"] <= at],
+        },
+    )
 
 
 def ask_page(request: Request) -> Response:
@@ -168,8 +207,9 @@ def ask(request: Request) -> tuple[list[dict[str, Any]], dict[str, str]]:
         return [], question
     code = country_code(question["country"])
     at = moment(question["at"] or None, now=ctx.clock())
-    answers = asof.standings(ctx.sessions, country=code, at=at, provider=question["provider"] or None,
-                             product=question["product"] or None)
+    answers = asof.standings(
+        ctx.sessions, country=code, at=at, provider=question["provider"] or None, product=question["product"] or None
+    )
     fresh = overview.freshness(ctx.sessions, now=ctx.clock())
     for a in answers:
         a["sentence"] = asof.sentence(a)

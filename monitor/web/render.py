@@ -17,8 +17,13 @@ SAFE_SCHEMES = frozenset({"http", "https"})
 
 def templates() -> Jinja2Templates:
     """The page templates, shipped as package data in monitor/web/templates/."""
-    env = Environment(loader=PackageLoader("monitor.web", "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("monitor.web", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(when=when, day=day, http_url=http_url, country=country_name, severity=severity)
     env.globals.update(diff_lines=diff_lines)
     return Jinja2Templates(env=env)

@@ -60,16 +60,23 @@ async def signin(request: Request) -> Response:
     ctx = context(request)
     token = request.app.state.web_token
     if request.method == "GET":
-        return ctx.templates.TemplateResponse(request, "signin.html", {
-            "next": _local(request.query_params.get("next")), "failed": False})
+        return ctx.templates.TemplateResponse(
+            request, "signin.html", {"next": _local(request.query_params.get("next")), "failed": False}
+        )
     body = await request.body()
     form = parse_qs(body[:MAX_FORM].decode("utf-8", "replace"))
     given = (form.get("token") or [""])[0].strip()
     target = _local((form.get("next") or [""])[0])
     if token is None or not hmac.compare_digest(given.encode(), token.encode()):
-        return ctx.templates.TemplateResponse(request, "signin.html", {"next": target, "failed": True},
-                                              status_code=401)
+        return ctx.templates.TemplateResponse(request, "signin.html", {"next": target, "failed": True}, status_code=401)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, cookie_value(token), max_age=WEEK, path="/", httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        COOKIE,
+        cookie_value(token),
+        max_age=WEEK,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return response

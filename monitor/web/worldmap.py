@@ -21,8 +21,13 @@ from monitor.extract.countries import country_name
 SVG = "{http://www.w3.org/2000/svg}"
 STATES = ("available", "partial", "unavailable", "unlisted", "unwatched", "added", "removed")
 LABELS = {
-    "available": "available", "partial": "available with exceptions", "unavailable": "not available",
-    "unlisted": "not listed", "unwatched": "not watched", "added": "added", "removed": "removed",
+    "available": "available",
+    "partial": "available with exceptions",
+    "unavailable": "not available",
+    "unlisted": "not listed",
+    "unwatched": "not watched",
+    "added": "added",
+    "removed": "removed",
 }
 
 
@@ -51,14 +56,13 @@ def geometry() -> Geometry:
         elif element.tag == f"{SVG}circle":
             code = ident.removesuffix("-dot")
             dots.add(code)
-            paths[code] = paths.get(code, Markup("")) + Markup(
-                '<circle class="dot" cx="{}" cy="{}" r="{}"/>').format(element.get("cx"), element.get("cy"),
-                                                                       element.get("r"))
+            paths[code] = paths.get(code, Markup("")) + Markup('<circle class="dot" cx="{}" cy="{}" r="{}"/>').format(
+                element.get("cx"), element.get("cy"), element.get("r")
+            )
     return Geometry(view_box=root.get("viewBox", "0 0 1000 447"), paths=paths, dots=frozenset(dots))
 
 
-def render(states: Mapping[str, str], *, link: Callable[[str], str], label: str,
-           default: str = "unlisted") -> Markup:
+def render(states: Mapping[str, str], *, link: Callable[[str], str], label: str, default: str = "unlisted") -> Markup:
     """The map: every country a ``<g>`` with data-code and data-status; a click opens its page.
 
     To assistive technology the picture is one labelled group whose shapes are hidden: its links
@@ -66,8 +70,12 @@ def render(states: Mapping[str, str], *, link: Callable[[str], str], label: str,
     as text, outside the picture.
     """
     geo = geometry()
-    parts = [Markup('<svg class="worldmap" xmlns="http://www.w3.org/2000/svg" viewBox="{}" role="group" '
-                    'aria-label="{}" focusable="false">').format(geo.view_box, label)]
+    parts = [
+        Markup(
+            '<svg class="worldmap" xmlns="http://www.w3.org/2000/svg" viewBox="{}" role="group" '
+            'aria-label="{}" focusable="false">'
+        ).format(geo.view_box, label)
+    ]
     parts.append(_PATTERNS)
     for code in sorted(geo.paths):
         parts.append(_country(code, states.get(code, default), link(code)))
@@ -81,8 +89,14 @@ def _country(code: str, state: str, href: str) -> Markup:
     return Markup(
         '<a href="{link}" tabindex="-1" aria-hidden="true"><g class="country {state}" data-code="{code}" '
         'data-status="{state}"><title>{name}: {text}</title>{shape}</g></a>'
-    ).format(link=href, state=state, code=code, name=country_name(code), text=LABELS.get(state, state),
-             shape=geometry().paths[code])
+    ).format(
+        link=href,
+        state=state,
+        code=code,
+        name=country_name(code),
+        text=LABELS.get(state, state),
+        shape=geometry().paths[code],
+    )
 
 
 # Colour is never the only mark: "exceptions" are hatched, "not available" and "removed" striped,
@@ -95,7 +109,8 @@ _PATTERNS = Markup(
     '<rect width="5" height="5" class="stripes-ground"/><line x1="0" y1="1" x2="5" y2="1" class="stripes-line"/>'
     '</pattern><pattern id="dots" width="5" height="5" patternUnits="userSpaceOnUse">'
     '<rect width="5" height="5" class="dots-ground"/><circle cx="2.5" cy="2.5" r="1" class="dots-dot"/>'
-    '</pattern></defs>')
+    "</pattern></defs>"
+)
 
 
 def unmapped(codes: Mapping[str, object] | set[str] | frozenset[str]) -> list[str]:

@@ -9,12 +9,18 @@ from collections.abc import Mapping
 from pathlib import Path
 
 
-def run_cli(*args: str, cwd: Path, env: Mapping[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """python -m monitor ARGS in cwd; the caller's REGIONWATCH_* settings are not inherited."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("REGIONWATCH_")}
     clean.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "monitor", *args], cwd=cwd, env=clean, capture_output=True,
-        text=True, timeout=timeout, check=False,
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )

@@ -47,9 +47,13 @@ def sqlite_sessions(sqlite_dbs: SqliteDatabases) -> Iterator[tuple[str, sessionm
 
 def slack_env(db_url: str, slack: FakeSlack, **extra: str) -> dict[str, str]:
     env = {
-        "REGIONWATCH_DATABASE_URL": db_url, "REGIONWATCH_SLACK__TOKEN": TOKEN,
-        "REGIONWATCH_SLACK__API_URL": slack.api_url, "REGIONWATCH_SLACK__CHANNEL": "#alerts",
-        "REGIONWATCH_SLACK__BACKOFF": "0", "REGIONWATCH_SLACK__INTERVAL": "0", "REGIONWATCH_SLACK__TIMEOUT": "1",
+        "REGIONWATCH_DATABASE_URL": db_url,
+        "REGIONWATCH_SLACK__TOKEN": TOKEN,
+        "REGIONWATCH_SLACK__API_URL": slack.api_url,
+        "REGIONWATCH_SLACK__CHANNEL": "#alerts",
+        "REGIONWATCH_SLACK__BACKOFF": "0",
+        "REGIONWATCH_SLACK__INTERVAL": "0",
+        "REGIONWATCH_SLACK__TIMEOUT": "1",
     }
     env.update({f"REGIONWATCH_SLACK__{k.upper()}": v for k, v in extra.items()})
     return env
@@ -79,9 +83,9 @@ def dispatch(tmp_path: Path, env: dict[str, str]) -> str:
     return result.stdout
 
 
-def test_one_message_for_the_change_once_slack_is_configured(tmp_path: Path, db_url: str,
-                                                             sessions: sessionmaker[Session],
-                                                             slack: FakeSlack) -> None:
+def test_one_message_for_the_change_once_slack_is_configured(
+    tmp_path: Path, db_url: str, sessions: sessionmaker[Session], slack: FakeSlack
+) -> None:
     replay(sessions)
     bare = {"REGIONWATCH_DATABASE_URL": db_url}
     waiting = run_cli("alerts", "dispatch", cwd=tmp_path, env=bare)
@@ -103,15 +107,20 @@ def test_one_message_for_the_change_once_slack_is_configured(tmp_path: Path, db_
     assert alert["kind"] == "availability" and alert["provider"] == "acme" and alert["sent_at"]
 
 
-def test_a_dispatcher_killed_mid_post_does_not_cause_a_second_message(tmp_path: Path, db_url: str,
-                                                                      sessions: sessionmaker[Session],
-                                                                      slack: FakeSlack) -> None:
+def test_a_dispatcher_killed_mid_post_does_not_cause_a_second_message(
+    tmp_path: Path, db_url: str, sessions: sessionmaker[Session], slack: FakeSlack
+) -> None:
     replay(sessions)
     env = slack_env(db_url, slack, lease="1", timeout="30")
     slack.script("chat.postMessage", Fault(delay=60))  # posted; the answer never comes in time
     clean = {k: v for k, v in os.environ.items() if not k.startswith("REGIONWATCH_")}
-    proc = subprocess.Popen([sys.executable, "-m", "monitor", "alerts", "dispatch"], cwd=tmp_path,
-                            env={**clean, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "alerts", "dispatch"],
+        cwd=tmp_path,
+        env={**clean, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         slack.wait_for("chat.postMessage", timeout=30)
     finally:
@@ -126,9 +135,9 @@ def test_a_dispatcher_killed_mid_post_does_not_cause_a_second_message(tmp_path: 
     assert [(a.status, a.slack_ts) for a in slack_rows(sessions)] == [("sent", message.ts)]
 
 
-def test_errors_rate_limits_and_a_timeout_end_in_one_message(tmp_path: Path,
-                                                             sqlite_sessions: tuple[str, sessionmaker[Session]],
-                                                             slack: FakeSlack) -> None:
+def test_errors_rate_limits_and_a_timeout_end_in_one_message(
+    tmp_path: Path, sqlite_sessions: tuple[str, sessionmaker[Session]], slack: FakeSlack
+) -> None:
     url, sessions = sqlite_sessions
     replay(sessions)
     env = slack_env(url, slack)
@@ -143,8 +152,9 @@ def test_errors_rate_limits_and_a_timeout_end_in_one_message(tmp_path: Path,
     assert [(a.status, a.slack_ts, a.attempts) for a in slack_rows(sessions)] == [("sent", message.ts, 3)]
 
 
-def test_retry_brings_a_dead_alert_back(tmp_path: Path, sqlite_sessions: tuple[str, sessionmaker[Session]],
-                                        slack: FakeSlack) -> None:
+def test_retry_brings_a_dead_alert_back(
+    tmp_path: Path, sqlite_sessions: tuple[str, sessionmaker[Session]], slack: FakeSlack
+) -> None:
     url, sessions = sqlite_sessions
     replay(sessions)
     env = slack_env(url, slack, max_attempts="1")
@@ -160,13 +170,20 @@ def test_retry_brings_a_dead_alert_back(tmp_path: Path, sqlite_sessions: tuple[s
     assert again.returncode == 1 and "is sent" in again.stderr and "Traceback" not in again.stderr
 
 
-def test_scraped_mentions_and_links_arrive_escaped(tmp_path: Path,
-                                                   sqlite_sessions: tuple[str, sessionmaker[Session]],
-                                                   slack: FakeSlack) -> None:
+def test_scraped_mentions_and_links_arrive_escaped(
+    tmp_path: Path, sqlite_sessions: tuple[str, sessionmaker[Session]], slack: FakeSlack
+) -> None:
     url, sessions = sqlite_sessions
-    change = Change(kind=ChangeKind.SIGNAL, source_id=None, provider="acme", countries=("CN",), action="block",
-                    severity=Severity.HIGH, url="https://news.example/a",
-                    title="Breaking <!channel> <@U123> read <https://evil|click>")
+    change = Change(
+        kind=ChangeKind.SIGNAL,
+        source_id=None,
+        provider="acme",
+        countries=("CN",),
+        action="block",
+        severity=Severity.HIGH,
+        url="https://news.example/a",
+        title="Breaking <!channel> <@U123> read <https://evil|click>",
+    )
     with transaction(sessions) as s:
         record_change(s, change, routes=(), detected_at=AFTER)
     assert "1 sent" in dispatch(tmp_path, slack_env(url, slack))

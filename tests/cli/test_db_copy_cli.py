@@ -26,8 +26,9 @@ QUESTIONS = (
 )
 
 
-def test_a_copy_answers_as_the_source_and_takes_new_writes(tmp_path: Path, sqlite_dbs: SqliteDatabases,
-                                                            empty_db_url: str) -> None:
+def test_a_copy_answers_as_the_source_and_takes_new_writes(
+    tmp_path: Path, sqlite_dbs: SqliteDatabases, empty_db_url: str
+) -> None:
     source_url = sqlite_dbs.migrated()
     engine = make_engine(source_url)
     replay_story(session_factory(engine))

@@ -18,8 +18,12 @@ def env(tmp_path: Path, db_url: str, sessions: sessionmaker[Session]) -> dict[st
     fill_week(sessions)
     catalog = tmp_path / "sources.toml"
     catalog.write_text(DIGEST_CATALOG_TOML)
-    return {"REGIONWATCH_DATABASE_URL": db_url, "REGIONWATCH_SOURCES": str(catalog),
-            "REGIONWATCH_DIGEST__RECIPIENTS": f"{READER}, {OTHER}", "REGIONWATCH_SMTP__SECURITY": "none"}
+    return {
+        "REGIONWATCH_DATABASE_URL": db_url,
+        "REGIONWATCH_SOURCES": str(catalog),
+        "REGIONWATCH_DIGEST__RECIPIENTS": f"{READER}, {OTHER}",
+        "REGIONWATCH_SMTP__SECURITY": "none",
+    }
 
 
 def test_preview_writes_the_html_without_smtp(tmp_path: Path, env: dict[str, str]) -> None:
@@ -48,8 +52,12 @@ def test_send_twice_sends_once(tmp_path: Path, env: dict[str, str], sessions: se
 def test_send_failures_are_one_line(tmp_path: Path, env: dict[str, str], sessions: sessionmaker[Session]) -> None:
     unconfigured = run_cli("digest", "send", "--period", WEEK, cwd=tmp_path, env=env)
     assert unconfigured.returncode == 1 and "set smtp.host (REGIONWATCH_SMTP__HOST)" in unconfigured.stderr
-    down = {**env, "REGIONWATCH_SMTP__HOST": HOST, "REGIONWATCH_SMTP__PORT": str(free_port()),
-            "REGIONWATCH_SMTP__PASSWORD": "never-shown"}
+    down = {
+        **env,
+        "REGIONWATCH_SMTP__HOST": HOST,
+        "REGIONWATCH_SMTP__PORT": str(free_port()),
+        "REGIONWATCH_SMTP__PASSWORD": "never-shown",
+    }
     failed = run_cli("digest", "send", "--period", WEEK, cwd=tmp_path, env=down)
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
     assert f"error: the digest for {WEEK} was not sent: SMTP server {HOST}:" in failed.stderr
@@ -59,13 +67,19 @@ def test_send_failures_are_one_line(tmp_path: Path, env: dict[str, str], session
         assert row is not None and row.status == "failed" and "connection refused" in (row.last_error or "")
 
 
-@pytest.mark.parametrize(("period", "message"), [
-    ("2024-W99", "bad period '2024-W99': use an ISO week such as 2024-W28"),
-    ("2999-W01", "week 2999-W01 is not over yet"),
-])
+@pytest.mark.parametrize(
+    ("period", "message"),
+    [
+        ("2024-W99", "bad period '2024-W99': use an ISO week such as 2024-W28"),
+        ("2999-W01", "week 2999-W01 is not over yet"),
+    ],
+)
 def test_send_refuses_bad_and_unfinished_weeks(tmp_path: Path, period: str, message: str) -> None:
-    env = {"REGIONWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'never-opened.db'}",
-           "REGIONWATCH_SMTP__HOST": HOST, "REGIONWATCH_SMTP__PORT": str(free_port())}
+    env = {
+        "REGIONWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'never-opened.db'}",
+        "REGIONWATCH_SMTP__HOST": HOST,
+        "REGIONWATCH_SMTP__PORT": str(free_port()),
+    }
     result = run_cli("digest", "send", "--period", period, cwd=tmp_path, env=env)
     assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "never-opened.db").exists()

@@ -40,8 +40,9 @@ def test_db_upgrade_and_current_on_a_configured_database(tmp_path: Path, empty_d
 
 def test_validate_bad_catalog_names_entry_and_key(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text('[[source]]\nid = "x-page"\nkind = "page"\nurl = "https://example.com"\n'
-                   'provider = "example"\nevery = "often"\n')
+    bad.write_text(
+        '[[source]]\nid = "x-page"\nkind = "page"\nurl = "https://example.com"\nprovider = "example"\nevery = "often"\n'
+    )
     result = run_cli("sources", "validate", str(bad), cwd=tmp_path)
     assert result.returncode == 1
     assert "source 'x-page'" in result.stderr and "key 'every'" in result.stderr
@@ -89,7 +90,9 @@ def test_init_that_fails_half_way_leaves_nothing_and_can_start_over(tmp_path: Pa
     again = run_cli("init", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
-        "regionwatch.db", "regionwatch.toml"]
+        "regionwatch.db",
+        "regionwatch.toml",
+    ]
 
 
 def test_init_in_a_folder_it_cannot_write_is_one_line(tmp_path: Path) -> None:
@@ -102,9 +105,15 @@ def test_init_in_a_folder_it_cannot_write_is_one_line(tmp_path: Path) -> None:
             pytest.skip("running as root without setpriv to drop privileges")
         tmp_path.chmod(0o755)
         prefix = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
-    result = subprocess.run([*prefix, sys.executable, "-m", "monitor", "init"], cwd=locked, capture_output=True,
-                            text=True, timeout=120, check=False,
-                            env={k: v for k, v in os.environ.items() if not k.startswith("REGIONWATCH_")})
+    result = subprocess.run(
+        [*prefix, sys.executable, "-m", "monitor", "init"],
+        cwd=locked,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("REGIONWATCH_")},
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"error: cannot write {locked}/regionwatch.toml: Permission denied (run init in a directory you can write to)"
@@ -118,20 +127,25 @@ def test_a_command_on_a_missing_database_creates_none(tmp_path: Path) -> None:
         assert result.returncode == 1, args
         assert result.stderr.strip().splitlines() == [
             "error: no database at regionwatch.db: run 'regionwatch init' (or 'regionwatch db upgrade') first, "
-            "or set database_url"], args
+            "or set database_url"
+        ], args
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(("name", "value", "says"), [
-    ("REGIONWATCH_DIGEST__CRON", "every monday", "digest.cron: 'every monday': Wrong number of fields"),
-    ("REGIONWATCH_DIGEST__CRON", "mon 25:00", "digest.cron: 'mon 25:00'"),
-    ("REGIONWATCH_TIMEZONE", "Mars/Olympus", "timezone: 'Mars/Olympus' is not a known IANA time zone"),
-    ("REGIONWATCH_LOG_LEVEL", "LOUD", "log_level: 'LOUD' is not a log level"),
-    ("REGIONWATCH_DIGEST__RECIPIENTS", "a@example.com,,b@example.com", "digest.recipients: an empty recipient"),
-    ("REGIONWATCH_DIGEST__RECIPIENTS", "bob", "digest.recipients: 'bob' is not an e-mail address"),
-])
-def test_every_setting_is_checked_at_start_up_by_every_command(tmp_path: Path, name: str, value: str,
-                                                               says: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("REGIONWATCH_DIGEST__CRON", "every monday", "digest.cron: 'every monday': Wrong number of fields"),
+        ("REGIONWATCH_DIGEST__CRON", "mon 25:00", "digest.cron: 'mon 25:00'"),
+        ("REGIONWATCH_TIMEZONE", "Mars/Olympus", "timezone: 'Mars/Olympus' is not a known IANA time zone"),
+        ("REGIONWATCH_LOG_LEVEL", "LOUD", "log_level: 'LOUD' is not a log level"),
+        ("REGIONWATCH_DIGEST__RECIPIENTS", "a@example.com,,b@example.com", "digest.recipients: an empty recipient"),
+        ("REGIONWATCH_DIGEST__RECIPIENTS", "bob", "digest.recipients: 'bob' is not an e-mail address"),
+    ],
+)
+def test_every_setting_is_checked_at_start_up_by_every_command(
+    tmp_path: Path, name: str, value: str, says: str
+) -> None:
     for args in (("sources", "list"), ("db", "current"), ("digest", "preview")):
         result = run_cli(*args, cwd=tmp_path, env={name: value})
         assert result.returncode == 1, args
@@ -161,6 +175,7 @@ def test_help_shows_clean_types_and_completion_works(tmp_path: Path) -> None:
     assert "--install-completion" in root and "--show-completion" in root
     env = {"_REGIONWATCH_COMPLETE": "complete_bash", "COMP_WORDS": "regionwatch al", "COMP_CWORD": "1"}
     script = Path(sys.executable).parent / "regionwatch"  # the installed entry point: completion keys on its name
-    completed = subprocess.run([str(script)], cwd=tmp_path,
-                               env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=False)
+    completed = subprocess.run(
+        [str(script)], cwd=tmp_path, env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=False
+    )
     assert completed.stdout.split() == [c for c in COMMANDS if c.startswith("al")] == ["alerts"]

@@ -44,8 +44,9 @@ def test_history_of_a_country_in_any_language(tmp_path: Path, env: dict[str, str
 
 
 def test_diff_json_table_and_csv(tmp_path: Path, env: dict[str, str]) -> None:
-    (change,) = json.loads(run_cli("changes", "--kind", "availability", "--format", "json", cwd=tmp_path,
-                                   env=env).stdout)
+    (change,) = json.loads(
+        run_cli("changes", "--kind", "availability", "--format", "json", cwd=tmp_path, env=env).stdout
+    )
     detail = run_cli("diff", str(change["id"]), "--format", "json", cwd=tmp_path, env=env)
     assert detail.returncode == 0, detail.stderr
     (data,) = json.loads(detail.stdout)
@@ -57,8 +58,9 @@ def test_diff_json_table_and_csv(tmp_path: Path, env: dict[str, str]) -> None:
     coloured = run_cli("diff", str(change["id"]), cwd=tmp_path, env={**env, "FORCE_COLOR": "1"}).stdout
     assert "\x1b[31m-Hong Kong\x1b[0m" in coloured and "\x1b[32m+Vietnam\x1b[0m" in coloured
     assert "[-Hong Kong" not in coloured  # on a terminal the word diff is coloured, not bracketed
-    rows = list(csv.DictReader(io.StringIO(run_cli("diff", str(change["id"]), "--format", "csv", cwd=tmp_path,
-                                                   env=env).stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(run_cli("diff", str(change["id"]), "--format", "csv", cwd=tmp_path, env=env).stdout))
+    )
     assert {"part": "set", "op": "removed", "text": "HK"} in rows
     lines = [r for r in rows if r["part"] == "line"]
     assert any(r["op"] == "removed" and r["text"] == "'-Hong Kong" for r in lines)  # formula start neutralised
@@ -68,7 +70,8 @@ def test_diff_json_table_and_csv(tmp_path: Path, env: dict[str, str]) -> None:
 def test_diff_of_an_unknown_change_is_one_line(tmp_path: Path, env: dict[str, str]) -> None:
     result = run_cli("diff", "999", cwd=tmp_path, env=env)
     assert result.returncode == 1 and result.stderr.strip() == (
-        "error: no change 999: list them with 'regionwatch changes'")
+        "error: no change 999: list them with 'regionwatch changes'"
+    )
 
 
 def test_sources_status(tmp_path: Path, env: dict[str, str]) -> None:
@@ -79,6 +82,5 @@ def test_sources_status(tmp_path: Path, env: dict[str, str]) -> None:
     assert source["last_outcome"] == "confirmed" and source["held_change_id"] is None
     assert source["consecutive_failures"] == 0 and source["suspect"] is False
     assert source["last_change_title"] == "acme api: 2 removed, 1 added"
-    table = list(csv.reader(io.StringIO(run_cli("sources", "status", "--format", "csv", cwd=tmp_path,
-                                                env=env).stdout)))
+    table = list(csv.reader(io.StringIO(run_cli("sources", "status", "--format", "csv", cwd=tmp_path, env=env).stdout)))
     assert table[0][:3] == ["provider", "id", "health"] and table[1][:3] == ["acme", "acme-api", "stale"]

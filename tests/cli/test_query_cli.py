@@ -32,13 +32,16 @@ def replayed(sessions: sessionmaker[Session]) -> None:
 
 
 def test_availability_before_and_after(tmp_path: Path, env: dict[str, str], replayed: None) -> None:
-    before = run_cli("availability", "--as-of", "2024-07-08", "--country", "香港", "--format", "json",
-                     cwd=tmp_path, env=env)
+    before = run_cli(
+        "availability", "--as-of", "2024-07-08", "--country", "香港", "--format", "json", cwd=tmp_path, env=env
+    )
     assert before.returncode == 0, before.stderr
     rows = json.loads(before.stdout)
     assert [(r["provider"], r["product"], r["country"]) for r in rows] == [("acme", "api", "HK")]
     assert rows[0]["valid_from"].startswith("2024-06-01") and rows[0]["valid_to"].startswith("2024-07-09")
-    after = run_cli("availability", "--as-of", "2024-07-10", "--country", "HK", "--format", "json", cwd=tmp_path, env=env)
+    after = run_cli(
+        "availability", "--as-of", "2024-07-10", "--country", "HK", "--format", "json", cwd=tmp_path, env=env
+    )
     assert json.loads(after.stdout) == []
     vn = json.loads(run_cli("availability", "--country", "Vietnam", "--format", "json", cwd=tmp_path, env=env).stdout)
     assert [r["country"] for r in vn] == ["VN"] and vn[0]["valid_to"] is None
@@ -51,8 +54,11 @@ def test_changes_json_and_csv(tmp_path: Path, env: dict[str, str], replayed: Non
     assert change["source"] == "acme-api" and change["provider"] == "acme"
     assert change["removed"] == ["HK", "MO"] and change["added"] == ["VN"]
     assert {"countries", "effective_date", "url", "title"} <= set(change)
-    table = list(csv.reader(io.StringIO(run_cli("changes", "--format", "csv", "--kind", "availability",
-                                                cwd=tmp_path, env=env).stdout)))
+    table = list(
+        csv.reader(
+            io.StringIO(run_cli("changes", "--format", "csv", "--kind", "availability", cwd=tmp_path, env=env).stdout)
+        )
+    )
     assert table[0][:3] == ["id", "detected_at", "kind"] and len(table) == 2
 
 
@@ -81,8 +87,9 @@ def test_reextract_records_no_alerts(tmp_path: Path, env: dict[str, str], replay
 
 
 @pytest.mark.parametrize("width", [60, 80, 120])
-def test_a_terminal_table_never_cuts_ids_or_timestamps(tmp_path: Path, env: dict[str, str], replayed: None,
-                                                        width: int) -> None:
+def test_a_terminal_table_never_cuts_ids_or_timestamps(
+    tmp_path: Path, env: dict[str, str], replayed: None, width: int
+) -> None:
     every = json.loads(run_cli("changes", "--format", "json", cwd=tmp_path, env=env).stdout)
     shown = run_cli("changes", cwd=tmp_path, env={**env, "FORCE_COLOR": "1", "COLUMNS": str(width)})
     assert shown.returncode == 0, shown.stderr

@@ -35,8 +35,13 @@ def server(tmp_path: Path, sqlite_dbs: SqliteDatabases) -> Iterator[str]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONWATCH_")}
     env["REGIONWATCH_DATABASE_URL"] = url
-    process = subprocess.Popen([sys.executable, "-m", "monitor", "serve", "--port", str(port)], cwd=tmp_path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
@@ -65,9 +70,11 @@ def test_serve_answers_on_loopback_and_refuses_writes(server: str) -> None:
 
 
 def test_serve_refuses_a_missing_database(tmp_path: Path) -> None:
-    result = run_cli("serve", "--port", "0", cwd=tmp_path,
-                     env={"REGIONWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'absent.db'}"})
+    result = run_cli(
+        "serve", "--port", "0", cwd=tmp_path, env={"REGIONWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'absent.db'}"}
+    )
     assert result.returncode == 1
-    assert result.stderr.strip().endswith("absent.db: run 'regionwatch init' (or 'regionwatch db upgrade') first, "
-                                          "or set database_url")
+    assert result.stderr.strip().endswith(
+        "absent.db: run 'regionwatch init' (or 'regionwatch db upgrade') first, or set database_url"
+    )
     assert not (tmp_path / "absent.db").exists()

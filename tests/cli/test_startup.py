@@ -44,8 +44,15 @@ def _loaded(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[s
     """The modules a real run of regionwatch ARGS imported, and its stderr without that list."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("REGIONWATCH_")}
     clean.update(env or {})
-    result = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=cwd, env=clean, capture_output=True,
-                            text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     stderr, _, modules = result.stderr.rpartition("\nmodules: ")
     assert modules, result.stderr
     return set(modules.split()), stderr
@@ -127,16 +134,18 @@ def _revision(versions: Path, rev: str, down: str, *, extra: str = "") -> None:
     )
 
 
-@pytest.mark.parametrize(("layout", "expected"), [
-    ([("a", "None")], "a"),
-    ([("a", "None"), ("b", "'a'"), ("c", "'b'  # the newest")], "c"),
-    ([("a", "None"), ("b", "'a'"), ("c", "'a'")], None),  # two heads: Alembic refuses them
-    ([("a", "None"), ("b", "'a'"), ("c", "'a'"), ("d", "('b', 'c')")], "d"),  # merged
-    ([("a", "None"), ("b", "PARENT")], None),  # not a literal: left to Alembic
-    ([("a", "None"), ("b", "'a'", "\ndepends_on = 'a'")], None),
-])
-def test_script_head_agrees_with_alembic(tmp_path: Path, layout: list[tuple[str, ...]],
-                                         expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("layout", "expected"),
+    [
+        ([("a", "None")], "a"),
+        ([("a", "None"), ("b", "'a'"), ("c", "'b'  # the newest")], "c"),
+        ([("a", "None"), ("b", "'a'"), ("c", "'a'")], None),  # two heads: Alembic refuses them
+        ([("a", "None"), ("b", "'a'"), ("c", "'a'"), ("d", "('b', 'c')")], "d"),  # merged
+        ([("a", "None"), ("b", "PARENT")], None),  # not a literal: left to Alembic
+        ([("a", "None"), ("b", "'a'", "\ndepends_on = 'a'")], None),
+    ],
+)
+def test_script_head_agrees_with_alembic(tmp_path: Path, layout: list[tuple[str, ...]], expected: str | None) -> None:
     (tmp_path / "versions").mkdir()
     (tmp_path / "script.py.mako").write_text("")
     for rev, down, *extra in layout:

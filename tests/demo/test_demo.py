@@ -36,10 +36,15 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     folder = tmp_path_factory.mktemp("demo")
-    (folder / "regionwatch.toml").write_text('database_url = "sqlite:///production.db"\n'
-                                             '[slack]\nchannel = "#production"\n', encoding="utf-8")
-    env = {"REGIONWATCH_SLACK__CHANNEL": "#production", "REGIONWATCH_SLACK__API_URL": "http://127.0.0.1:9/api/",
-           "REGIONWATCH_FETCH__DELAY": "5", "COLUMNS": "120"}
+    (folder / "regionwatch.toml").write_text(
+        'database_url = "sqlite:///production.db"\n[slack]\nchannel = "#production"\n', encoding="utf-8"
+    )
+    env = {
+        "REGIONWATCH_SLACK__CHANNEL": "#production",
+        "REGIONWATCH_SLACK__API_URL": "http://127.0.0.1:9/api/",
+        "REGIONWATCH_FETCH__DELAY": "5",
+        "COLUMNS": "120",
+    }
     database = folder / "kept.db"
     result = run_cli("demo", "--keep-db", str(database), cwd=folder, env=env, timeout=120)
     return Demo(result=result, folder=folder, database=database)
@@ -100,8 +105,11 @@ def test_what_the_database_holds(demo: Demo) -> None:
             assert len(alerts) == 4 and {a.status for a in alerts} == {"sent"}
             alerted = {s.get(ChangeRow, a.change_id).kind for a in alerts if a.change_id}  # type: ignore[union-attr]
             assert alerted == {"signal", "availability", "operator"}
-            echoes = s.scalars(select(NewsItemRow).where(NewsItemRow.source_id.in_(["press-zh", "press-id"]),
-                                                         NewsItemRow.signal.is_not(None))).all()
+            echoes = s.scalars(
+                select(NewsItemRow).where(
+                    NewsItemRow.source_id.in_(["press-zh", "press-id"]), NewsItemRow.signal.is_not(None)
+                )
+            ).all()
             assert len(echoes) == 2 and all((e.signal or {}).get("repeats_change") for e in echoes)
             assert s.scalar(select(func.count()).select_from(FetchRow).where(FetchRow.outcome == "blocked")) == 1
     finally:

@@ -32,10 +32,15 @@ FRESH = FetchFacts(final_url=URL, fresh=True, conditional=False)
 RULES = Rules(confirm_after=timedelta(minutes=10))
 
 
-def read(codes: tuple[str, ...], *, facts: FetchFacts = FRESH, at: datetime = T0, unmapped: tuple[str, ...] = (),
-         shape: tuple[str, ...] = ("ul",)) -> Observation:
-    claim = Claim(codes=frozenset(codes), order=codes, unmapped=unmapped, shape=shape,
-                  names=len(codes) + len(unmapped))
+def read(
+    codes: tuple[str, ...],
+    *,
+    facts: FetchFacts = FRESH,
+    at: datetime = T0,
+    unmapped: tuple[str, ...] = (),
+    shape: tuple[str, ...] = ("ul",),
+) -> Observation:
+    claim = Claim(codes=frozenset(codes), order=codes, unmapped=unmapped, shape=shape, names=len(codes) + len(unmapped))
     return Observation(claim=claim, facts=facts, observed_at=at)
 
 
@@ -48,8 +53,9 @@ def held_after(obs: Observation, known: Known = KNOWN) -> tuple[Decision, Known]
     decision = decide(known, obs, RULES)
     assert decision.kind is DecisionKind.HOLD and isinstance(decision.reason, HoldReason)
     assert obs.claim is not None
-    return decision, replace(known, held=Held(id=1, codes=obs.claim.codes, reason=decision.reason,
-                                              first_seen_at=obs.observed_at))
+    return decision, replace(
+        known, held=Held(id=1, codes=obs.claim.codes, reason=decision.reason, first_seen_at=obs.observed_at)
+    )
 
 
 def test_the_first_good_read_is_the_baseline() -> None:
@@ -64,8 +70,11 @@ def test_a_read_that_agrees_changes_nothing_and_drops_a_held_change() -> None:
     assert decision.kind is DecisionKind.SAME and decision.held is not None
 
 
-@pytest.mark.parametrize("codes", [without("C05"), without("C03", "C17", "C31"), (*ORDER, "ZM"),
-                                   (*without("C12"), "ZM")], ids=["one", "scattered", "added", "swapped"])
+@pytest.mark.parametrize(
+    "codes",
+    [without("C05"), without("C03", "C17", "C31"), (*ORDER, "ZM"), (*without("C12"), "ZM")],
+    ids=["one", "scattered", "added", "swapped"],
+)
 def test_a_true_change_is_held_then_confirmed_by_a_fresh_read(codes: tuple[str, ...]) -> None:
     decision, known = held_after(read(codes))
     assert decision.reason is HoldReason.UNCONFIRMED and not decision.notice
@@ -80,8 +89,11 @@ def test_a_304_or_a_conditional_answer_never_confirms() -> None:
     codes = without("C05")
     _, known = held_after(read(codes))
     later = T0 + timedelta(hours=1)
-    for facts in (replace(FRESH, fresh=False), replace(FRESH, conditional=True),
-                  replace(FRESH, fresh=False, conditional=False)):  # a 304 to a request without validators
+    for facts in (
+        replace(FRESH, fresh=False),
+        replace(FRESH, conditional=True),
+        replace(FRESH, fresh=False, conditional=False),
+    ):  # a 304 to a request without validators
         assert decide(known, read(codes, facts=facts, at=later), RULES).kind is DecisionKind.HOLD
     assert decide(known, read(codes, at=later), RULES).kind is DecisionKind.CONFIRM
 
@@ -125,8 +137,10 @@ def test_a_read_that_ends_at_another_url_is_held_as_moved() -> None:
     same_set = decide(KNOWN, read(ORDER, facts=moved), RULES)
     assert same_set.kind is DecisionKind.SAME and not same_set.good  # not taken as the good read
     for same in (URL + "/#list", URL.replace("https://example.com", "HTTPS://Example.COM:443")):
-        assert decide(KNOWN, read(without("C05"), facts=replace(FRESH, final_url=same)), RULES).reason \
+        assert (
+            decide(KNOWN, read(without("C05"), facts=replace(FRESH, final_url=same)), RULES).reason
             is HoldReason.UNCONFIRMED
+        )
     other_query = replace(FRESH, final_url=URL + "?product=consumer")
     assert decide(KNOWN, read(without("C05"), facts=other_query), RULES).reason is HoldReason.MOVED
 
@@ -136,8 +150,9 @@ def test_a_document_cut_before_its_end_is_damage() -> None:
     assert decision.reason is HoldReason.CUT_DOCUMENT
 
 
-@pytest.mark.parametrize(("removed", "reason"), [(7, HoldReason.UNCONFIRMED), (8, HoldReason.COLLAPSE),
-                                                 (20, HoldReason.COLLAPSE)])
+@pytest.mark.parametrize(
+    ("removed", "reason"), [(7, HoldReason.UNCONFIRMED), (8, HoldReason.COLLAPSE), (20, HoldReason.COLLAPSE)]
+)
 def test_removing_a_fifth_or_more_is_damage(removed: int, reason: HoldReason) -> None:
     gone = set(ORDER[::2][:removed])  # every other entry: never one run
     scattered = tuple(c for c in ORDER if c not in gone)
@@ -162,8 +177,7 @@ def test_a_rename_either_way_is_damage() -> None:
 
 
 def test_unusable_reads_are_rejected() -> None:
-    assert decide(KNOWN, Observation(claim=None, facts=FRESH, observed_at=T0), RULES).reason \
-        is RejectReason.UNREADABLE
+    assert decide(KNOWN, Observation(claim=None, facts=FRESH, observed_at=T0), RULES).reason is RejectReason.UNREADABLE
     empty = decide(KNOWN, read(()), RULES)
     assert empty.kind is DecisionKind.REJECT and empty.reason is RejectReason.EMPTY
     assert decide(KNOWN, read(ORDER, unmapped=("Home", "Docs")), RULES).reason is RejectReason.NAVIGATION
@@ -199,5 +213,7 @@ def test_an_older_copy_than_the_last_good_read_is_held_as_stale() -> None:
     decision = decide(replace(KNOWN, good=good), read(without("C03", "C17", "C31"), facts=stale), RULES)
     assert decision.reason is HoldReason.STALE and decision.notice
     newer = replace(FRESH, last_modified=T0 + timedelta(days=1))
-    assert decide(replace(KNOWN, good=good), read(without("C03", "C17", "C31"), facts=newer), RULES).reason \
+    assert (
+        decide(replace(KNOWN, good=good), read(without("C03", "C17", "C31"), facts=newer), RULES).reason
         is HoldReason.UNCONFIRMED
+    )

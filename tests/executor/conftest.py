@@ -115,8 +115,15 @@ class Cluster:
         return {**clean, **self.env, **(extra or {})}
 
     def run(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=self.workdir, env=self._env(env),
-                              capture_output=True, text=True, timeout=120, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "monitor", *args],
+            cwd=self.workdir,
+            env=self._env(env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
     def run_once(self) -> None:
         """``regionwatch run --once``: sends what is due to the workers, dispatches, digest."""
@@ -128,9 +135,15 @@ class Cluster:
         log = self.workdir / f"worker-{len(self.workers)}.log"
         node = f"{name}-{len(self.workers)}-{self.env['REGIONWATCH_CELERY__QUEUE']}@%h"
         with log.open("w") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "monitor", "worker", "--hostname", node, *args],
-                                    cwd=self.workdir, env=self._env(None), stdout=out,
-                                    stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "monitor", "worker", "--hostname", node, *args],
+                cwd=self.workdir,
+                env=self._env(None),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+            )
         started = WorkerProcess(proc, log)
         self.workers.append(started)
         wait(lambda: "ready" in started.output() or proc.poll() is not None, 30, "worker start")

@@ -25,16 +25,24 @@ def _pages(cluster: Cluster, site: LocalServer, count: int, **extra: str) -> lis
     blocks = []
     for i in range(count):
         site.set(f"/p{i}", f"<html><body><p>page {i}</p></body></html>", **extra)  # type: ignore[arg-type]
-        blocks.append(f'[[source]]\nid = "p{i}"\nkind = "page"\nurl = "{site.url(f"/p{i}")}"\n'
-                      'provider = "other"\nevery = "1h"\n')
+        blocks.append(
+            f'[[source]]\nid = "p{i}"\nkind = "page"\nurl = "{site.url(f"/p{i}")}"\nprovider = "other"\nevery = "1h"\n'
+        )
     cluster.catalog_path.write_text("\n".join(blocks), encoding="utf-8")
     return [f"p{i}" for i in range(count)]
 
 
 def _app(cluster: Cluster):  # type: ignore[no-untyped-def]
-    settings = load_settings(None, database_url=cluster.db_url, executor="celery", sources=cluster.catalog_path,
-                             celery={"broker_url": cluster.env["REGIONWATCH_CELERY__BROKER_URL"],
-                                     "queue": cluster.env["REGIONWATCH_CELERY__QUEUE"]})
+    settings = load_settings(
+        None,
+        database_url=cluster.db_url,
+        executor="celery",
+        sources=cluster.catalog_path,
+        celery={
+            "broker_url": cluster.env["REGIONWATCH_CELERY__BROKER_URL"],
+            "queue": cluster.env["REGIONWATCH_CELERY__QUEUE"],
+        },
+    )
     return settings, make_app(settings)
 
 
@@ -56,14 +64,22 @@ def test_two_workers_never_fetch_one_domain_at_once(cluster: Cluster, site: Loca
 
 def test_two_dispatchers_and_a_killed_one_send_each_alert_once(cluster: Cluster, site: LocalServer) -> None:
     with FakeSlack() as slack:
-        cluster.env.update({"REGIONWATCH_SLACK__TOKEN": "xoxb-test", "REGIONWATCH_SLACK__API_URL": slack.api_url,
-                            "REGIONWATCH_SLACK__CHANNEL": "#ai-access", "REGIONWATCH_SLACK__INTERVAL": "0"})
+        cluster.env.update(
+            {
+                "REGIONWATCH_SLACK__TOKEN": "xoxb-test",
+                "REGIONWATCH_SLACK__API_URL": slack.api_url,
+                "REGIONWATCH_SLACK__CHANNEL": "#ai-access",
+                "REGIONWATCH_SLACK__INTERVAL": "0",
+            }
+        )
         blocks = []
         for name in ("a", "b", "c"):
             site.set(f"/{name}", page(FORTY))
-            blocks.append(f'[[source]]\nid = "{name}"\nkind = "page"\nurl = "{site.url(f"/{name}")}"\n'
-                          f'provider = "prov-{name}"\nproduct = "api"\nevery = "1h"\n'
-                          '[source.availability]\nselect = "ul.countries li"\n')
+            blocks.append(
+                f'[[source]]\nid = "{name}"\nkind = "page"\nurl = "{site.url(f"/{name}")}"\n'
+                f'provider = "prov-{name}"\nproduct = "api"\nevery = "1h"\n'
+                '[source.availability]\nselect = "ul.countries li"\n'
+            )
         cluster.catalog_path.write_text("\n".join(blocks), encoding="utf-8")
         assert cluster.run("crawl", "--all").returncode == 0  # baselines, on this machine
         for name in ("a", "b", "c"):

@@ -18,8 +18,11 @@ def _source(ident: str, host: str) -> Source:
 
 
 def test_a_domain_stays_in_one_task_and_domains_are_packed() -> None:
-    sources = [_source(f"a{i}", "A.example") for i in range(3)] + [_source(f"b{i}", "b.example") for i in range(2)] \
+    sources = (
+        [_source(f"a{i}", "A.example") for i in range(3)]
+        + [_source(f"b{i}", "b.example") for i in range(2)]
         + [_source("c0", "c.example")]
+    )
     assert plan(sources, 3) == [["a0", "a1", "a2"], ["b0", "b1", "c0"]]
     assert plan(sources, 10) == [["a0", "a1", "a2", "b0", "b1", "c0"]]
 
@@ -37,8 +40,9 @@ def test_celery_on_sqlite_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("REGIONWATCH_EXECUTOR", "celery")
     with pytest.raises(ConfigError) as caught:
         load_settings(None)
-    assert str(caught.value) == ("settings: SQLite cannot be shared between machines: "
-                                 "use PostgreSQL with executor = celery")
+    assert str(caught.value) == (
+        "settings: SQLite cannot be shared between machines: use PostgreSQL with executor = celery"
+    )
     monkeypatch.setenv("REGIONWATCH_DATABASE_URL", "postgresql://db.internal/regionwatch")
     settings = load_settings(None)
     assert settings.executor == "celery" and settings.celery.broker_url == "redis://127.0.0.1:6379/0"

@@ -21,27 +21,35 @@ STEP2 = [n for n in FORTY if n not in ("Hong Kong", "Macao")] + ["Vietnam"]
 
 def _catalog(cluster: Cluster, site: LocalServer, extra: int = 0) -> None:
     site.set("/countries", page(FORTY), etag=True)
-    blocks = [f"""
+    blocks = [
+        f"""
 [[source]]
 id = "acme-api"
 kind = "page"
-url = "{site.url('/countries')}"
+url = "{site.url("/countries")}"
 provider = "acme"
 product = "api"
 every = "1h"
 [source.availability]
 select = "ul.countries li"
-"""]
+"""
+    ]
     for i in range(extra):
         site.set(f"/p{i}", f"<html><body><p>page {i}</p></body></html>")
-        blocks.append(f'[[source]]\nid = "p{i}"\nkind = "page"\nurl = "{site.url(f"/p{i}")}"\nprovider = "other"\n'
-                      'every = "1h"\n')
+        blocks.append(
+            f'[[source]]\nid = "p{i}"\nkind = "page"\nurl = "{site.url(f"/p{i}")}"\nprovider = "other"\nevery = "1h"\n'
+        )
     cluster.catalog_path.write_text("\n".join(blocks), encoding="utf-8")
 
 
 def _slack(cluster: Cluster, slack: FakeSlack) -> None:
-    cluster.env.update({"REGIONWATCH_SLACK__TOKEN": "xoxb-test", "REGIONWATCH_SLACK__API_URL": slack.api_url,
-                        "REGIONWATCH_SLACK__CHANNEL": "#ai-access"})
+    cluster.env.update(
+        {
+            "REGIONWATCH_SLACK__TOKEN": "xoxb-test",
+            "REGIONWATCH_SLACK__API_URL": slack.api_url,
+            "REGIONWATCH_SLACK__CHANNEL": "#ai-access",
+        }
+    )
 
 
 def _make_due(cluster: Cluster) -> datetime:
@@ -52,12 +60,16 @@ def _make_due(cluster: Cluster) -> datetime:
 
 
 def _fetched_after(cluster: Cluster, source_id: str, since: datetime) -> int:
-    return int(cluster.scalar(select(func.count()).select_from(FetchRow).where(
-        FetchRow.source_id == source_id, FetchRow.started_at >= since)))
+    return int(
+        cluster.scalar(
+            select(func.count())
+            .select_from(FetchRow)
+            .where(FetchRow.source_id == source_id, FetchRow.started_at >= since)
+        )
+    )
 
 
-def test_a_worker_killed_mid_crawl_leaves_one_fetch_one_change_one_message(cluster: Cluster,
-                                                                           site: LocalServer) -> None:
+def test_a_worker_killed_mid_crawl_leaves_one_fetch_one_change_one_message(cluster: Cluster, site: LocalServer) -> None:
     with FakeSlack() as slack:
         _slack(cluster, slack)
         _catalog(cluster, site, extra=3)
@@ -105,11 +117,21 @@ def test_a_task_delivered_twice_records_its_fetches_once(cluster: Cluster, site:
 
 def _rows(cluster: Cluster, source_id: str) -> list[tuple[object, ...]]:
     with cluster.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(select(FetchRow.started_at, FetchRow.outcome, FetchRow.error)
-                                                .where(FetchRow.source_id == source_id))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(FetchRow.started_at, FetchRow.outcome, FetchRow.error).where(FetchRow.source_id == source_id)
+            )
+        ]
 
 
 def _settings_values(cluster: Cluster) -> dict[str, object]:
-    return {"database_url": cluster.db_url, "executor": "celery", "sources": cluster.catalog_path,
-            "celery": {"broker_url": cluster.env["REGIONWATCH_CELERY__BROKER_URL"],
-                       "queue": cluster.env["REGIONWATCH_CELERY__QUEUE"]}}
+    return {
+        "database_url": cluster.db_url,
+        "executor": "celery",
+        "sources": cluster.catalog_path,
+        "celery": {
+            "broker_url": cluster.env["REGIONWATCH_CELERY__BROKER_URL"],
+            "queue": cluster.env["REGIONWATCH_CELERY__QUEUE"],
+        },
+    }

@@ -115,8 +115,11 @@ def test_fixture(page: Page) -> None:
             old = normalize_text(before.body, content_type="text/html")
             new = normalize_text(page.body, content_type="text/html")
             assert (old == new) is (page.one("expect-text") == "same")
-    decision = decide(Known(open_set=previous), Observation(claim=claim, facts=FRESH, observed_at=T0),
-                      Rules(max_unmapped=page.spec.max_unmapped))
+    decision = decide(
+        Known(open_set=previous),
+        Observation(claim=claim, facts=FRESH, observed_at=T0),
+        Rules(max_unmapped=page.spec.max_unmapped),
+    )
     expected = page.words("expect")
     suspect = decision.kind is DecisionKind.REJECT or decision.damage
     assert suspect is (expected[0] == "suspect"), decision
@@ -195,8 +198,7 @@ def test_what_each_kind_of_element_gives(select: str, expected: list[str]) -> No
         ("Available in: Kenya and Nigeria", ["Kenya", "Nigeria"]),
         ("Atlantis and Narnia", ["Atlantis and Narnia"]),
         ("Kenya, Atlantis and Narnia", ["Kenya", "Atlantis and Narnia"]),
-        ("Saint Kitts and Nevis and Trinidad and Tobago", ["Saint Kitts and Nevis",
-                                                           "Trinidad and Tobago"]),
+        ("Saint Kitts and Nevis and Trinidad and Tobago", ["Saint Kitts and Nevis", "Trinidad and Tobago"]),
         ("Korea, Republic of, Japan", ["Korea, Republic of", "Japan"]),
         ("Albania<sup>1</sup>, Algeria", ["Albania[1]", "Algeria"]),
         ("阿尔巴尼亚，阿尔及利亚及安道尔", ["阿尔巴尼亚", "阿尔及利亚", "安道尔"]),
@@ -212,9 +214,7 @@ def test_prose_is_split_into_names(prose: str, expected: list[str]) -> None:
 
 def test_lines_of_a_block_are_read_separately() -> None:
     page = b"<div class=x>Albania<br>Algeria<div>Andorra, Angola</div></div>"
-    assert extract_names(page, AvailabilitySpec(select="div.x")) == [
-        "Albania", "Algeria", "Andorra", "Angola"
-    ]
+    assert extract_names(page, AvailabilitySpec(select="div.x")) == ["Albania", "Algeria", "Andorra", "Angola"]
 
 
 @pytest.mark.parametrize(
@@ -250,10 +250,32 @@ def test_claim_counts_names() -> None:
 
 HTMLISH = st.lists(
     st.one_of(
-        st.sampled_from(["<ul class=countries>", "</ul>", "<li>", "</li>", "<p>", "<sup>", "</",
-                         "<table><tr><td>", "<!--", "-->", "&#1;", "&#xFFFE;", "&amp", "<br>",
-                         "<script>", "<meta charset=utf-16>", "\x00", "Kenya", ", and ", "、",
-                         "<nav>", "</nav>"]),
+        st.sampled_from(
+            [
+                "<ul class=countries>",
+                "</ul>",
+                "<li>",
+                "</li>",
+                "<p>",
+                "<sup>",
+                "</",
+                "<table><tr><td>",
+                "<!--",
+                "-->",
+                "&#1;",
+                "&#xFFFE;",
+                "&amp",
+                "<br>",
+                "<script>",
+                "<meta charset=utf-16>",
+                "\x00",
+                "Kenya",
+                ", and ",
+                "、",
+                "<nav>",
+                "</nav>",
+            ]
+        ),
         st.text(max_size=20),
     ),
     max_size=40,

@@ -7,12 +7,52 @@ from lxml import etree
 from monitor.extract import html
 from monitor.extract.html import block_lines, collapse_lines, parse
 
-_PIECES = st.sampled_from([
-    "<p>", "</p>", "<div>", "</div>", "<ul>", "<li>", "</li>", "</ul>", "<br>", "<span>", "</span>", "<b>",
-    "</b>", "<table><tr><td>", "</td><td>", "<sup>", "</sup>", "<o:p>", "<pre>", "<title>", "<script>",
-    "</script>", "<!-- c -->", "&#1;", "&#x1c;", "&#xFFFE;", "&nbsp;", "&amp;", "\u200b", "\u2028", "\x85",
-    "Albania", "Al", "bania", " ", "  ", "\n", "\t", "\r\n", "、", "Türkiye", "中国",
-])
+_PIECES = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<div>",
+        "</div>",
+        "<ul>",
+        "<li>",
+        "</li>",
+        "</ul>",
+        "<br>",
+        "<span>",
+        "</span>",
+        "<b>",
+        "</b>",
+        "<table><tr><td>",
+        "</td><td>",
+        "<sup>",
+        "</sup>",
+        "<o:p>",
+        "<pre>",
+        "<title>",
+        "<script>",
+        "</script>",
+        "<!-- c -->",
+        "&#1;",
+        "&#x1c;",
+        "&#xFFFE;",
+        "&nbsp;",
+        "&amp;",
+        "\u200b",
+        "\u2028",
+        "\x85",
+        "Albania",
+        "Al",
+        "bania",
+        " ",
+        "  ",
+        "\n",
+        "\t",
+        "\r\n",
+        "、",
+        "Türkiye",
+        "中国",
+    ]
+)
 
 
 def _marked_lines(body: bytes, path: str) -> list[str]:
@@ -50,4 +90,3 @@ def test_text_lxml_refuses_to_take_back_is_lost_as_before() -> None:
 def test_collapse_lines_collapses_each_line(text: str) -> None:
     expected = "\n".join(" ".join(words) for words in map(str.split, text.split("\n")) if words)
     assert collapse_lines(text) == expected
-

@@ -14,8 +14,29 @@ from monitor.extract.countries import _codes, _key, normalize_country, normalize
 
 #: CLDR data that gives one key to two countries ("Kongo": CG in one locale, CD in another):
 #: read as ambiguous, never guessed. The property test allows these and only these.
-AMBIGUOUS_IN_CLDR = {"CD", "CG", "KP", "KR", "LT", "LV", "MF", "MR", "MU", "NE", "NG", "NI", "QA", "TD",
-                     "RS", "ZM", "LC", "RU", "SX", "TG", "TO"}
+AMBIGUOUS_IN_CLDR = {
+    "CD",
+    "CG",
+    "KP",
+    "KR",
+    "LT",
+    "LV",
+    "MF",
+    "MR",
+    "MU",
+    "NE",
+    "NG",
+    "NI",
+    "QA",
+    "TD",
+    "RS",
+    "ZM",
+    "LC",
+    "RU",
+    "SX",
+    "TG",
+    "TO",
+}
 
 
 def test_every_cldr_name_in_every_locale_reads_as_its_own_country() -> None:
@@ -41,16 +62,34 @@ def test_every_cldr_name_in_every_locale_reads_as_its_own_country() -> None:
     assert len(unread) < 100, len(unread)
 
 
-@pytest.mark.parametrize(("former", "code"), [("Burma", "MM"), ("Zaire", "CD"), ("Upper Volta", "BF"),
-                                              ("Dahomey", "BJ"), ("East Timor", "TL"), ("Swaziland", "SZ"),
-                                              ("Macedonia", "MK")])
+@pytest.mark.parametrize(
+    ("former", "code"),
+    [
+        ("Burma", "MM"),
+        ("Zaire", "CD"),
+        ("Upper Volta", "BF"),
+        ("Dahomey", "BJ"),
+        ("East Timor", "TL"),
+        ("Swaziland", "SZ"),
+        ("Macedonia", "MK"),
+    ],
+)
 def test_former_names_read_as_their_successor(former: str, code: str) -> None:
     match = normalize_country(former)
     assert match is not None and match.code == code
 
 
-@pytest.mark.parametrize(("name", "code"), [("Hongkong", "HK"), ("Südkorea", "KR"), ("Corée du Sud", "KR"),
-                                            ("Estados Unidos", "US"), ("भारत", "IN"), ("Elfenbeinküste", None)])
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Hongkong", "HK"),
+        ("Südkorea", "KR"),
+        ("Corée du Sud", "KR"),
+        ("Estados Unidos", "US"),
+        ("भारत", "IN"),
+        ("Elfenbeinküste", None),
+    ],
+)
 def test_other_locales_names_read_in_lists(name: str, code: str | None) -> None:
     match = normalize_country(name)
     assert (match.code if match else None) == code
@@ -71,10 +110,15 @@ def test_a_rename_between_two_spellings_keeps_the_set() -> None:
     assert before.codes == after.codes == {"JP", "KR", "SZ", "MK", "TR"}
 
 
-@pytest.mark.parametrize("entry", ["Ukraine territories other than Crimea, Donetsk and Luhansk",
-                                   "Ukrainian territories other than Crimea, Donetsk and Luhansk",
-                                   "the territories of Ukraine except Crimea, Donetsk and Luhansk",
-                                   "Ukrainian regions excluding Crimea, Donetsk and Luhansk"])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "Ukraine territories other than Crimea, Donetsk and Luhansk",
+        "Ukrainian territories other than Crimea, Donetsk and Luhansk",
+        "the territories of Ukraine except Crimea, Donetsk and Luhansk",
+        "Ukrainian regions excluding Crimea, Donetsk and Luhansk",
+    ],
+)
 def test_territory_phrases_keep_their_exclusions(entry: str) -> None:
     match = normalize_country(entry)
     assert match is not None and match.code == "UA" and match.caveats == ("Crimea", "Donetsk", "Luhansk")
@@ -85,8 +129,9 @@ def test_a_demonym_alone_is_no_country() -> None:
     assert normalize_country("Ukrainian") is None and normalize_country("French") is None
 
 
-def test_the_index_is_cached_and_rebuilt_when_missing_or_unreadable(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_index_is_cached_and_rebuilt_when_missing_or_unreadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(names, "CACHE_DIR", tmp_path / "regionwatch")
     calls: list[int] = []
 

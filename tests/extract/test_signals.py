@@ -21,11 +21,23 @@ from monitor.types import Signal
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "news"
 ANTHROPIC_FEED = "feeds/anthropic-news-olshansk/feed_anthropic_news@2025-10-05b_30512d44.xml"
-KNOWN_HEADERS = frozenset({
-    "description", "expect", "expect-providers", "expect-countries", "expect-action",
-    "expect-effective", "expect-language", "expect-min-relevance", "expect-max-relevance",
-    "published", "language", "default-provider", "url",
-})
+KNOWN_HEADERS = frozenset(
+    {
+        "description",
+        "expect",
+        "expect-providers",
+        "expect-countries",
+        "expect-action",
+        "expect-effective",
+        "expect-language",
+        "expect-min-relevance",
+        "expect-max-relevance",
+        "published",
+        "language",
+        "default-provider",
+        "url",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -51,9 +63,11 @@ class NewsCase:
     def run(self) -> Signal | None:
         published = self.headers.get("published")
         return extract_signal(
-            title=self.title, text=self.text,
+            title=self.title,
+            text=self.text,
             published=datetime.fromisoformat(published) if published else None,
-            url=self.headers.get("url"), language=self.headers.get("language"),
+            url=self.headers.get("url"),
+            language=self.headers.get("language"),
             default_provider=self.headers.get("default-provider"),
         )
 
@@ -99,6 +113,7 @@ def test_fixture(path: Path) -> None:
 
 # --- real data -----------------------------------------------------------------------------------
 
+
 def _idx_article(realdata: Path) -> tuple[str, str]:
     text = (realdata / "news" / "idxchannel-2024-06-27-openai-china-id.txt").read_text("utf-8")
     title = next(line for line in text.splitlines()[1:] if line.strip())
@@ -127,8 +142,13 @@ def _feed_signals(realdata: Path) -> dict[str, Signal]:
     found: dict[str, Signal] = {}
     for entry in feed.entries:
         published = datetime.fromtimestamp(calendar.timegm(entry.published_parsed), UTC)
-        signal = extract_signal(title=entry.title, text=entry.get("summary", ""),
-                                published=published, url=entry.link, default_provider="anthropic")
+        signal = extract_signal(
+            title=entry.title,
+            text=entry.get("summary", ""),
+            published=published,
+            url=entry.link,
+            default_provider="anthropic",
+        )
         if signal is not None:
             found[entry.title] = signal
     return found
@@ -175,13 +195,15 @@ def test_only_access_items_of_real_feed_are_signals(realdata: Path) -> None:
     assert not set(near_misses) & set(found)
 
 
-@pytest.mark.parametrize(("provider", "copy"), [
-    ("openai", "openai__piercecohen1__3e48887.md"),
-    ("anthropic", "anthropic__xiqi__098160d.md"),
-    ("google", "gemini__drsnuggles__5c235bd.md"),
-])
-def test_unsupported_regions_are_absent_from_the_providers_own_lists(
-        realdata: Path, provider: str, copy: str) -> None:
+@pytest.mark.parametrize(
+    ("provider", "copy"),
+    [
+        ("openai", "openai__piercecohen1__3e48887.md"),
+        ("anthropic", "anthropic__xiqi__098160d.md"),
+        ("google", "gemini__drsnuggles__5c235bd.md"),
+    ],
+)
+def test_unsupported_regions_are_absent_from_the_providers_own_lists(realdata: Path, provider: str, copy: str) -> None:
     """The stand-in for "unsupported regions" holds only countries the provider does not list."""
     page = (realdata / "availability" / copy).read_text(encoding="utf-8")
     listed = set(find_countries(page))
@@ -191,39 +213,46 @@ def test_unsupported_regions_are_absent_from_the_providers_own_lists(
 
 # --- smaller units -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("OpenAI and ChatGPT", ("openai",)),
-    ("Azure OpenAI Service", ("microsoft",)),
-    ("Claude, then Gemini, then Llama", ("anthropic", "google", "meta")),
-    ("a meta-analysis of llama herds", ()),
-    ("Meta-analysis", ()),
-    ("百度文心一言与阿里通义千问", ("baidu", "alibaba")),
-    ("DeepSeek和Mistral", ("deepseek", "mistral")),
-    ("GPT-4-turbo dan Copilot", ("openai", "microsoft")),
-    ("the open AI ecosystem", ()),
-    ("ERNIE Bot", ("baidu",)),
-    ("Qwen2.5", ("alibaba",)),
-])
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("OpenAI and ChatGPT", ("openai",)),
+        ("Azure OpenAI Service", ("microsoft",)),
+        ("Claude, then Gemini, then Llama", ("anthropic", "google", "meta")),
+        ("a meta-analysis of llama herds", ()),
+        ("Meta-analysis", ()),
+        ("百度文心一言与阿里通义千问", ("baidu", "alibaba")),
+        ("DeepSeek和Mistral", ("deepseek", "mistral")),
+        ("GPT-4-turbo dan Copilot", ("openai", "microsoft")),
+        ("the open AI ecosystem", ()),
+        ("ERNIE Bot", ("baidu",)),
+        ("Qwen2.5", ("alibaba",)),
+    ],
+)
 def test_match_providers(text: str, expected: tuple[str, ...]) -> None:
     assert match_providers(text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("OpenAI将于7月9日起封锁来自中国大陆的API流量", "zh"),
-    ("OpenAI akan memblokir akses dari Tiongkok mulai 9 Juli", "id"),
-    ("OpenAI will block access from China starting July 9", "en"),
-    ("", "en"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("OpenAI将于7月9日起封锁来自中国大陆的API流量", "zh"),
+        ("OpenAI akan memblokir akses dari Tiongkok mulai 9 Juli", "id"),
+        ("OpenAI will block access from China starting July 9", "en"),
+        ("", "en"),
+    ],
+)
 def test_detect_language(text: str, expected: str) -> None:
     assert detect_language(text) == expected
 
 
 def test_default_provider_only_when_item_names_none() -> None:
     published = datetime(2024, 6, 25, tzinfo=UTC)
-    named = extract_signal(title="Claude is now available in Brazil", text="", published=published,
-                           default_provider="openai")
-    bare = extract_signal(title="Now available in Brazil", text="", published=published,
-                          default_provider="openai")
+    named = extract_signal(
+        title="Claude is now available in Brazil", text="", published=published, default_provider="openai"
+    )
+    bare = extract_signal(title="Now available in Brazil", text="", published=published, default_provider="openai")
     assert named is not None and named.providers == ("anthropic",)
     assert bare is not None and bare.providers == ("openai",)
     assert named.relevance > bare.relevance
@@ -231,18 +260,14 @@ def test_default_provider_only_when_item_names_none() -> None:
 
 
 def test_no_access_action_no_signal() -> None:
-    assert extract_signal(title="OpenAI opens an office in Singapore", text="",
-                          published=None) is None
+    assert extract_signal(title="OpenAI opens an office in Singapore", text="", published=None) is None
 
 
 def test_relevance_ranks_restriction_with_everything_first() -> None:
     published = datetime(2024, 6, 25, tzinfo=UTC)
-    full = extract_signal(title="OpenAI to block API access from China starting July 9",
-                          text="", published=published)
-    undated = extract_signal(title="OpenAI to block API access from China", text="",
-                             published=published)
-    regional = extract_signal(title="OpenAI to block API access from unsupported regions",
-                              text="", published=published)
+    full = extract_signal(title="OpenAI to block API access from China starting July 9", text="", published=published)
+    undated = extract_signal(title="OpenAI to block API access from China", text="", published=published)
+    regional = extract_signal(title="OpenAI to block API access from unsupported regions", text="", published=published)
     launch = extract_signal(title="Gemini now available in Europe", text="", published=published)
     assert full and undated and regional and launch
     assert full.relevance == 1.0
@@ -254,20 +279,44 @@ def test_relevance_ranks_restriction_with_everything_first() -> None:
 def test_vocabulary_covers_the_issue() -> None:
     """Every term the issue asks for is read as an action of the right direction."""
     published = datetime(2024, 6, 25, tzinfo=UTC)
-    reducing = ["block", "cut off", "restrict", "suspend", "withdraw", "ban", "no longer available",
-                "封锁", "限制", "停止服务", "不再支持", "禁止", "暂停", "blokir", "memblokir",
-                "memutus akses", "membatasi", "pembatasan", "menghentikan"]
-    widening = ["OpenAI launch in Japan", "OpenAI expand to Japan", "OpenAI now available in Japan",
-                "OpenAI在香港推出", "OpenAI在香港上线", "OpenAI向香港用户开放",
-                "OpenAI tersedia di Indonesia", "OpenAI meluncurkan layanan di Indonesia"]
+    reducing = [
+        "block",
+        "cut off",
+        "restrict",
+        "suspend",
+        "withdraw",
+        "ban",
+        "no longer available",
+        "封锁",
+        "限制",
+        "停止服务",
+        "不再支持",
+        "禁止",
+        "暂停",
+        "blokir",
+        "memblokir",
+        "memutus akses",
+        "membatasi",
+        "pembatasan",
+        "menghentikan",
+    ]
+    widening = [
+        "OpenAI launch in Japan",
+        "OpenAI expand to Japan",
+        "OpenAI now available in Japan",
+        "OpenAI在香港推出",
+        "OpenAI在香港上线",
+        "OpenAI向香港用户开放",
+        "OpenAI tersedia di Indonesia",
+        "OpenAI meluncurkan layanan di Indonesia",
+    ]
     for term in reducing:
         signal = extract_signal(title=f"OpenAI {term} China", text="", published=published)
         assert signal is not None and signal.action in RESTRICTIVE, term
     for title in widening:
         signal = extract_signal(title=title, text="", published=published)
         assert signal is not None and signal.action in WIDENING, title
-    assert extract_signal(title="OpenAI unsupported regions", text="",
-                          published=published) is not None
+    assert extract_signal(title="OpenAI unsupported regions", text="", published=published) is not None
 
 
 def test_vocabulary_file_is_well_formed() -> None:
@@ -279,23 +328,54 @@ def test_vocabulary_file_is_well_formed() -> None:
 
 # --- robustness and speed ------------------------------------------------------------------------
 
-_WORDS = ["OpenAI", "Claude", "block", "China", "中国", "封锁", "7月9日起", "starting", "July",
-          "9", "mulai", "Juli", "in", "di", "regions", "地区", "available", "tersedia", "(", "—",
-          "effective immediately", "from", "2024", "Tiongkok", "\n", ".", "。", "ban"]
-_texts = st.one_of(st.text(max_size=300),
-                   st.lists(st.sampled_from(_WORDS) | st.text(max_size=8), max_size=40)
-                   .map(" ".join))
+_WORDS = [
+    "OpenAI",
+    "Claude",
+    "block",
+    "China",
+    "中国",
+    "封锁",
+    "7月9日起",
+    "starting",
+    "July",
+    "9",
+    "mulai",
+    "Juli",
+    "in",
+    "di",
+    "regions",
+    "地区",
+    "available",
+    "tersedia",
+    "(",
+    "—",
+    "effective immediately",
+    "from",
+    "2024",
+    "Tiongkok",
+    "\n",
+    ".",
+    "。",
+    "ban",
+]
+_texts = st.one_of(
+    st.text(max_size=300), st.lists(st.sampled_from(_WORDS) | st.text(max_size=8), max_size=40).map(" ".join)
+)
 _published = st.one_of(st.none(), st.datetimes(timezones=st.just(UTC)))
 
 
 @settings(max_examples=300, deadline=None)
-@given(title=_texts, text=_texts, published=_published,
-       language=st.sampled_from([None, "en", "zh", "id", "xx"]),
-       default=st.sampled_from([None, "openai"]))
-def test_extract_signal_never_crashes(title: str, text: str, published: datetime | None,
-                                      language: str | None, default: str | None) -> None:
-    signal = extract_signal(title=title, text=text, published=published, language=language,
-                            default_provider=default)
+@given(
+    title=_texts,
+    text=_texts,
+    published=_published,
+    language=st.sampled_from([None, "en", "zh", "id", "xx"]),
+    default=st.sampled_from([None, "openai"]),
+)
+def test_extract_signal_never_crashes(
+    title: str, text: str, published: datetime | None, language: str | None, default: str | None
+) -> None:
+    signal = extract_signal(title=title, text=text, published=published, language=language, default_provider=default)
     if signal is not None:
         assert signal.providers and signal.action in RESTRICTIVE | WIDENING
         assert 0.0 <= signal.relevance <= 1.0

@@ -69,8 +69,13 @@ class Posted:
     body: str = ""
 
     def as_history(self, with_metadata: bool) -> dict[str, Any]:
-        message: dict[str, Any] = {"type": "message", "ts": self.ts, "text": self.text or "",
-                                   "user": "U0BOT", "bot_id": "B0BOT"}
+        message: dict[str, Any] = {
+            "type": "message",
+            "ts": self.ts,
+            "text": self.text or "",
+            "user": "U0BOT",
+            "bot_id": "B0BOT",
+        }
         if self.blocks:
             message["blocks"] = self.blocks
         if self.reply_count:
@@ -102,8 +107,9 @@ class FakeSlack:
         self.state = _State()
         self.stopping = threading.Event()
         self._httpd = _Server(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="fake-slack", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-slack", daemon=True
+        )
 
     # --- running -----------------------------------------------------------------------------
 
@@ -152,8 +158,11 @@ class FakeSlack:
             wanted = self._lookup(channel) if channel is not None else None
             if channel is not None and wanted is None:
                 return []
-            return [m for m in self.state.messages
-                    if (wanted is None or m.channel == wanted) and (replies or m.thread_ts is None)]
+            return [
+                m
+                for m in self.state.messages
+                if (wanted is None or m.channel == wanted) and (replies or m.thread_ts is None)
+            ]
 
     def channel_id(self, name: str) -> str:
         """The ID of a channel by name, creating the channel if need be."""
@@ -204,8 +213,15 @@ class FakeSlack:
             if method == "conversations.list":
                 return self._list(args)
             if method == "auth.test":
-                return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "regionwatch",
-                        "team_id": "T0", "user_id": "U0BOT", "bot_id": "B0BOT"}
+                return {
+                    "ok": True,
+                    "url": "https://fake.slack.com/",
+                    "team": "Fake",
+                    "user": "regionwatch",
+                    "team_id": "T0",
+                    "user_id": "U0BOT",
+                    "bot_id": "B0BOT",
+                }
         return {"ok": False, "error": "unknown_method"}
 
     def _post(self, args: dict[str, Any], body: str) -> dict[str, Any]:
@@ -218,17 +234,27 @@ class FakeSlack:
         if blocks is not None and (problem := _block_problem(blocks)):
             return {"ok": False, "error": "invalid_blocks", "errors": [problem]}
         message = Posted(
-            channel=self._channel(channel), ts=self._new_ts(), text=args.get("text"), blocks=blocks,
-            metadata=_json_arg(args.get("metadata")), thread_ts=args.get("thread_ts"),
-            unfurl_links=args.get("unfurl_links"), unfurl_media=args.get("unfurl_media"), body=body,
+            channel=self._channel(channel),
+            ts=self._new_ts(),
+            text=args.get("text"),
+            blocks=blocks,
+            metadata=_json_arg(args.get("metadata")),
+            thread_ts=args.get("thread_ts"),
+            unfurl_links=args.get("unfurl_links"),
+            unfurl_media=args.get("unfurl_media"),
+            body=body,
         )
         if message.thread_ts:
             for parent in self.state.messages:
                 if parent.ts == message.thread_ts and parent.channel == message.channel:
                     parent.reply_count += 1
         self.state.messages.append(message)
-        return {"ok": True, "channel": message.channel, "ts": message.ts,
-                "message": message.as_history(with_metadata=True)}
+        return {
+            "ok": True,
+            "channel": message.channel,
+            "ts": message.ts,
+            "message": message.as_history(with_metadata=True),
+        }
 
     def _history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel") or "")
@@ -236,23 +262,37 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         inclusive = _truthy(args.get("inclusive"))
         oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or time.time() + 1e6)
-        top = [m for m in self.state.messages if m.channel == channel and not m.thread_ts
-               and (oldest <= float(m.ts) if inclusive else oldest < float(m.ts))
-               and (float(m.ts) <= latest if inclusive else float(m.ts) < latest)]
+        top = [
+            m
+            for m in self.state.messages
+            if m.channel == channel
+            and not m.thread_ts
+            and (oldest <= float(m.ts) if inclusive else oldest < float(m.ts))
+            and (float(m.ts) <= latest if inclusive else float(m.ts) < latest)
+        ]
         top.sort(key=lambda m: float(m.ts), reverse=True)
         start, limit = _page(args, default=100)
-        page = top[start:start + limit]
+        page = top[start : start + limit]
         more = start + limit < len(top)
-        return {"ok": True, "messages": [m.as_history(_truthy(args.get("include_all_metadata"))) for m in page],
-                "has_more": more, "response_metadata": {"next_cursor": f"off:{start + limit}" if more else ""}}
+        return {
+            "ok": True,
+            "messages": [m.as_history(_truthy(args.get("include_all_metadata"))) for m in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": f"off:{start + limit}" if more else ""},
+        }
 
     def _list(self, args: dict[str, Any]) -> dict[str, Any]:
-        channels = [{"id": cid, "name": name, "is_channel": True, "is_member": True}
-                    for name, cid in sorted(self.state.channels.items())]
+        channels = [
+            {"id": cid, "name": name, "is_channel": True, "is_member": True}
+            for name, cid in sorted(self.state.channels.items())
+        ]
         start, limit = _page(args, default=100)
         more = start + limit < len(channels)
-        return {"ok": True, "channels": channels[start:start + limit],
-                "response_metadata": {"next_cursor": f"off:{start + limit}" if more else ""}}
+        return {
+            "ok": True,
+            "channels": channels[start : start + limit],
+            "response_metadata": {"next_cursor": f"off:{start + limit}" if more else ""},
+        }
 
     def webhook(self, args: dict[str, Any], body: str) -> tuple[int, str]:
         with self.state.lock:
@@ -326,10 +366,17 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b"not found", "text/plain")
                 return
             with fake.state.lock:
-                fake.state.requests.append(Request(method=method, body=body, args=args,
-                                                   headers=dict(self.headers.items()), at=time.monotonic()))
+                fake.state.requests.append(
+                    Request(
+                        method=method, body=body, args=args, headers=dict(self.headers.items()), at=time.monotonic()
+                    )
+                )
             fault = fake._next_fault(method)
-            if method == "chat.postMessage" and args.get("channel") and (fault is None or fault.error != "channel_not_found"):
+            if (
+                method == "chat.postMessage"
+                and args.get("channel")
+                and (fault is None or fault.error != "channel_not_found")
+            ):
                 fake.channel_id(str(args["channel"]))  # the channel exists in Slack, whatever this post meets
             if fault is not None and (fault.status != 200 or fault.error):
                 self._fault(method, fault)
@@ -353,11 +400,16 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
         def _fault(self, method: str, fault: Fault) -> None:
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             if method == "webhook":
-                self._send(fault.status if fault.status != 200 else 400, (fault.error or "error").encode(),
-                           "text/plain", headers)
+                self._send(
+                    fault.status if fault.status != 200 else 400,
+                    (fault.error or "error").encode(),
+                    "text/plain",
+                    headers,
+                )
                 return
             error = fault.error or {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}.get(
-                fault.status, "fatal_error")
+                fault.status, "fatal_error"
+            )
             body = json.dumps({"ok": False, "error": error}).encode()
             self._send(fault.status, body, "application/json; charset=utf-8", headers)
 

@@ -98,15 +98,22 @@ class Crawler:
     def settings(self) -> Settings:
         return load_settings(None)
 
-    def run(self, *args: str, env: Mapping[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         """python -m monitor ARGS, with only this test's REGIONWATCH_* settings."""
         clean = {k: v for k, v in os.environ.items() if not k.startswith("REGIONWATCH_")}
         clean.update(self.env)
         clean.update(env or {})
-        return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=self.workdir,
-                              env=clean, capture_output=True, text=True, timeout=timeout,
-                              check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "monitor", *args],
+            cwd=self.workdir,
+            env=clean,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def json(self, *args: str, env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         """Run a crawl with --format json; its rows, by source id order of the catalog."""
@@ -122,8 +129,9 @@ class Crawler:
     def open_codes(self) -> dict[str, frozenset[str]]:
         """Each provider's open availability set, as the database holds it now."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(AvailabilityRow.provider, AvailabilityRow.country)
-                                .where(AvailabilityRow.valid_to.is_(None))).all()
+            rows = conn.execute(
+                select(AvailabilityRow.provider, AvailabilityRow.country).where(AvailabilityRow.valid_to.is_(None))
+            ).all()
         found: dict[str, set[str]] = {}
         for provider, country in rows:
             found.setdefault(provider, set()).add(country)
@@ -181,7 +189,6 @@ def crawler(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 
 @pytest.fixture
-def sqlite_crawler(tmp_path: Path, sqlite_url: str,
-                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Crawler]:
+def sqlite_crawler(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Crawler]:
     """Like ``crawler``, on SQLite only."""
     yield from _crawler(tmp_path, sqlite_url, monkeypatch)

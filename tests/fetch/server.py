@@ -79,18 +79,42 @@ class LocalServer:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def set(self, path: str, body: bytes | str = b"", *, status: int = 200,
-            headers: Mapping[str, str] | None = None,
-            content_type: str | None = "text/html; charset=utf-8", etag: bool | str = False,
-            last_modified: str | None = None, delay: float = 0.0, gzip: bool = False,
-            cut_to: int | None = None, declared_length: int | None = None,
-            send_only: int | None = None) -> None:
+    def set(
+        self,
+        path: str,
+        body: bytes | str = b"",
+        *,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        content_type: str | None = "text/html; charset=utf-8",
+        etag: bool | str = False,
+        last_modified: str | None = None,
+        delay: float = 0.0,
+        gzip: bool = False,
+        cut_to: int | None = None,
+        declared_length: int | None = None,
+        send_only: int | None = None,
+    ) -> None:
         """Serve ``body`` at ``path`` from now on."""
         data = body.encode("utf-8") if isinstance(body, str) else body
-        self.script(path, [Reply(body=data, status=status, headers=dict(headers or {}),
-                                 content_type=content_type, etag=etag,
-                                 last_modified=last_modified, delay=delay, gzip=gzip, cut_to=cut_to,
-                                 declared_length=declared_length, send_only=send_only)])
+        self.script(
+            path,
+            [
+                Reply(
+                    body=data,
+                    status=status,
+                    headers=dict(headers or {}),
+                    content_type=content_type,
+                    etag=etag,
+                    last_modified=last_modified,
+                    delay=delay,
+                    gzip=gzip,
+                    cut_to=cut_to,
+                    declared_length=declared_length,
+                    send_only=send_only,
+                )
+            ],
+        )
 
     def script(self, path: str, replies: Sequence[Reply]) -> None:
         """Answer with each reply in turn; the last one repeats."""

@@ -13,31 +13,50 @@ HTML = {"content-type": "text/html; charset=utf-8"}
 URL = "https://docs.example.com/regions"
 
 
-def judge(status: int = 200, body: bytes = b"<html><body>Albania</body></html>",
-          headers: dict[str, str] | None = None, *, kind: SourceKind = SourceKind.PAGE,
-          final_url: str = URL) -> Outcome | None:
-    outcome, _reason = classify_response(kind=kind, status=status, headers=headers or HTML,
-                                         body=body, url=URL, final_url=final_url)
+def judge(
+    status: int = 200,
+    body: bytes = b"<html><body>Albania</body></html>",
+    headers: dict[str, str] | None = None,
+    *,
+    kind: SourceKind = SourceKind.PAGE,
+    final_url: str = URL,
+) -> Outcome | None:
+    outcome, _reason = classify_response(
+        kind=kind, status=status, headers=headers or HTML, body=body, url=URL, final_url=final_url
+    )
     return outcome
 
 
-@pytest.mark.parametrize(("status", "expected"), [
-    (200, None), (304, Outcome.NOT_MODIFIED), (429, Outcome.RATE_LIMITED),
-    (404, Outcome.HTTP_4XX), (410, Outcome.HTTP_4XX), (302, Outcome.HTTP_4XX),
-    (500, Outcome.HTTP_5XX), (503, Outcome.HTTP_5XX),
-    (206, Outcome.PARTIAL), (203, Outcome.PARTIAL), (204, Outcome.PARTIAL),  # never the whole page
-])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (200, None),
+        (304, Outcome.NOT_MODIFIED),
+        (429, Outcome.RATE_LIMITED),
+        (404, Outcome.HTTP_4XX),
+        (410, Outcome.HTTP_4XX),
+        (302, Outcome.HTTP_4XX),
+        (500, Outcome.HTTP_5XX),
+        (503, Outcome.HTTP_5XX),
+        (206, Outcome.PARTIAL),
+        (203, Outcome.PARTIAL),
+        (204, Outcome.PARTIAL),  # never the whole page
+    ],
+)
 def test_statuses(status: int, expected: Outcome | None) -> None:
     assert judge(status) is expected
 
 
-@pytest.mark.parametrize("body", [
-    b"<html><head><title>Just a moment...</title></head><body></body></html>",
-    b"<html><head><title>Attention Required! | Cloudflare</title></head></html>",
-    b"<html><body><p>Please verify you are human</p></body></html>",
-    b"<html><body><div class='captcha'>Solve the CAPTCHA</div></body></html>",
-    b"<html><body><script>window._cf_chl_opt={}</script></body></html>",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><head><title>Just a moment...</title></head><body></body></html>",
+        b"<html><head><title>Attention Required! | Cloudflare</title></head></html>",
+        b"<html><body><p>Please verify you are human</p></body></html>",
+        b"<html><body><div class='captcha'>Solve the CAPTCHA</div></body></html>",
+        b"<html><body><script>window._cf_chl_opt={}</script></body></html>",
+    ],
+)
 @pytest.mark.parametrize("status", [200, 403, 503])
 def test_challenge_pages_are_blocked_whatever_the_status(status: int, body: bytes) -> None:
     assert judge(status, body) is Outcome.BLOCKED
@@ -63,10 +82,17 @@ def test_a_feed_mentioning_captcha_is_not_blocked() -> None:
     assert judge(200, rss, {"content-type": "application/rss+xml"}, kind=SourceKind.FEED) is None
 
 
-@pytest.mark.parametrize(("content_type", "body"), [
-    ("application/pdf", b"%PDF-1.7"), ("application/json", b'{"a": 1}'), (None, b"%PDF-1.4 x"),
-    ("", b'[{"country": "AL"}]'), ("image/png", b"\x89PNG..."), ("text/html", b"  \n"),
-])
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/pdf", b"%PDF-1.7"),
+        ("application/json", b'{"a": 1}'),
+        (None, b"%PDF-1.4 x"),
+        ("", b'[{"country": "AL"}]'),
+        ("image/png", b"\x89PNG..."),
+        ("text/html", b"  \n"),
+    ],
+)
 def test_what_is_not_a_page_is_a_decode_failure(content_type: str | None, body: bytes) -> None:
     headers = {"content-type": content_type} if content_type is not None else {}
     assert judge(200, body, headers) is Outcome.DECODE

@@ -18,8 +18,10 @@ NOISE = "<nav><a href='/'>Home</a><a href='/docs'>Docs</a></nav><script>var buil
 
 def countries_page(i: int, *names: str) -> str:
     items = "".join(f"<li>{n}</li>" for n in names or ("France", "Spain", f"Page {i}"))
-    return (f"<html><head><title>Supported countries {i}</title></head><body>{NOISE}"
-            f"<main><ul class='countries'>{items}</ul></main><footer>© 2025</footer></body></html>")
+    return (
+        f"<html><head><title>Supported countries {i}</title></head><body>{NOISE}"
+        f"<main><ul class='countries'>{items}</ul></main><footer>© 2025</footer></body></html>"
+    )
 
 
 def rss(*titles: str) -> str:
@@ -29,8 +31,10 @@ def rss(*titles: str) -> str:
         f"</pubDate><description>About {t}</description></item>"
         for n, t in enumerate(titles)
     )
-    return (f"<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel>"
-            f"<title>Example news</title><link>https://example.com/</link>{items}</channel></rss>")
+    return (
+        f"<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel>"
+        f"<title>Example news</title><link>https://example.com/</link>{items}</channel></rss>"
+    )
 
 
 def by_source(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -51,19 +55,25 @@ def count(crawler: Crawler, model: Any, **where: Any) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def test_fifty_pages_a_feed_an_error_and_a_robots_refusal_in_one_batch(
-        site: LocalServer, crawler: Crawler) -> None:
+def test_fifty_pages_a_feed_an_error_and_a_robots_refusal_in_one_batch(site: LocalServer, crawler: Crawler) -> None:
     entries = []
     for i in range(50):
         site.set(f"/pages/{i}", countries_page(i), etag=i % 2 == 0)
         entries.append(page(f"page-{i:02d}", site.url(f"/pages/{i}")))
-    site.set("/news.xml", rss("One", "Two", "Three"), content_type="application/rss+xml",
-             last_modified="Thu, 04 Sep 2025 10:00:00 GMT")
+    site.set(
+        "/news.xml",
+        rss("One", "Two", "Three"),
+        content_type="application/rss+xml",
+        last_modified="Thu, 04 Sep 2025 10:00:00 GMT",
+    )
     site.set("/broken", "<html>oops</html>", status=500)
     site.set("/private/list", countries_page(99))
-    crawler.catalog(*entries, feed("news", site.url("/news.xml")),
-                    page("broken", site.url("/broken")),
-                    page("forbidden", site.url("/private/list")))
+    crawler.catalog(
+        *entries,
+        feed("news", site.url("/news.xml")),
+        page("broken", site.url("/broken")),
+        page("forbidden", site.url("/private/list")),
+    )
 
     first = by_source(crawler.json("crawl", "--all"))
     assert len(first) == 53
@@ -89,8 +99,7 @@ def test_fifty_pages_a_feed_an_error_and_a_robots_refusal_in_one_batch(
     assert source_row(crawler, "page-01").consecutive_failures == 0
 
 
-def test_failures_are_named_counted_and_never_snapshotted(site: LocalServer,
-                                                          crawler: Crawler) -> None:
+def test_failures_are_named_counted_and_never_snapshotted(site: LocalServer, crawler: Crawler) -> None:
     challenge = "<html><head><title>Just a moment...</title></head><body>Checking</body></html>"
     utf8 = "<html><body><ul><li>Côte d’Ivoire</li><li>Türkiye</li></ul></body></html>"
     site.set("/limited", "slow down", status=429, headers={"Retry-After": "120"})
@@ -113,20 +122,47 @@ def test_failures_are_named_counted_and_never_snapshotted(site: LocalServer,
     closed.bind(("127.0.0.1", 0))
     refused = f"http://127.0.0.1:{closed.getsockname()[1]}/"
     closed.close()
-    names = {"limited": "/limited", "flaky": "/flaky", "slow": "/slow", "huge": "/huge",
-             "bomb": "/bomb", "charset": "/charset", "waf": "/waf", "moment": "/moment",
-             "loop": "/loop", "moved": "/moved", "pdf": "/report.pdf", "json": "/api.json",
-             "gone": "/gone", "ftp": "/ftp"}
-    crawler.catalog(*(page(n, site.url(p)) for n, p in names.items()),
-                    feed("not-a-feed", site.url("/not-a-feed.xml")),
-                    page("refused", refused), page("nowhere", "http://nonexistent.invalid/"))
+    names = {
+        "limited": "/limited",
+        "flaky": "/flaky",
+        "slow": "/slow",
+        "huge": "/huge",
+        "bomb": "/bomb",
+        "charset": "/charset",
+        "waf": "/waf",
+        "moment": "/moment",
+        "loop": "/loop",
+        "moved": "/moved",
+        "pdf": "/report.pdf",
+        "json": "/api.json",
+        "gone": "/gone",
+        "ftp": "/ftp",
+    }
+    crawler.catalog(
+        *(page(n, site.url(p)) for n, p in names.items()),
+        feed("not-a-feed", site.url("/not-a-feed.xml")),
+        page("refused", refused),
+        page("nowhere", "http://nonexistent.invalid/"),
+    )
 
     first = by_source(crawler.json("crawl", "--all"))
     expected = {
-        "limited": "rate_limited", "flaky": "changed", "slow": "timeout", "huge": "too_large",
-        "bomb": "too_large", "charset": "changed", "waf": "blocked", "moment": "blocked",
-        "loop": "http_4xx", "moved": "blocked", "pdf": "decode", "json": "decode",
-        "gone": "http_4xx", "not-a-feed": "decode", "refused": "connect", "ftp": "http_4xx",
+        "limited": "rate_limited",
+        "flaky": "changed",
+        "slow": "timeout",
+        "huge": "too_large",
+        "bomb": "too_large",
+        "charset": "changed",
+        "waf": "blocked",
+        "moment": "blocked",
+        "loop": "http_4xx",
+        "moved": "blocked",
+        "pdf": "decode",
+        "json": "decode",
+        "gone": "http_4xx",
+        "not-a-feed": "decode",
+        "refused": "connect",
+        "ftp": "http_4xx",
     }
     assert {k: first[k]["outcome"] for k in expected} == expected
     assert first["nowhere"]["outcome"] in ("dns", "timeout")  # timeout if the resolver hangs
@@ -142,31 +178,39 @@ def test_failures_are_named_counted_and_never_snapshotted(site: LocalServer,
     assert timedelta(seconds=119) <= wait <= timedelta(seconds=121)
     moment_since = source_row(crawler, "moment").failing_since
 
-    second = by_source(crawler.json("crawl", "--source", "limited", "--source", "moment",
-                                    "--source", "waf"))
+    second = by_source(crawler.json("crawl", "--source", "limited", "--source", "moment", "--source", "waf"))
     assert second["limited"]["outcome"] == "rate_limited" and second["limited"]["fetched"] is False
     assert len(site.hits("/limited")) == 1
     assert count(crawler, FetchRow, source_id="limited") == 1
     moment = source_row(crawler, "moment")
     assert moment.consecutive_failures == 2 and moment.failing_since == moment_since
     with crawler.engine.connect() as conn:
-        hashes = conn.execute(select(FetchRow.body_hash, FetchRow.error_class)
-                              .where(FetchRow.source_id == "moment")).all()
+        hashes = conn.execute(
+            select(FetchRow.body_hash, FetchRow.error_class).where(FetchRow.source_id == "moment")
+        ).all()
     assert len(hashes) == 2 and hashes[0] == hashes[1] and hashes[0][1] == "blocked"
     assert count(crawler, SnapshotRow) == 2
 
 
-def test_a_hanging_crawl_is_stopped_and_keeps_what_it_finished(
-        site: LocalServer, sqlite_crawler: Crawler) -> None:
+def test_a_hanging_crawl_is_stopped_and_keeps_what_it_finished(site: LocalServer, sqlite_crawler: Crawler) -> None:
     site.set("/stuck", countries_page(0), delay=20)
     for i in range(3):
         site.set(f"/fast/{i}", countries_page(i))
-    sqlite_crawler.catalog(page("stuck", site.url("/stuck")),
-                           *(page(f"fast-{i}", site.url(f"/fast/{i}")) for i in range(3)))
+    sqlite_crawler.catalog(
+        page("stuck", site.url("/stuck")), *(page(f"fast-{i}", site.url(f"/fast/{i}")) for i in range(3))
+    )
     started = time.monotonic()
-    rows = by_source(sqlite_crawler.json("crawl", "--all", env={
-        "REGIONWATCH_FETCH__CRAWL_TIMEOUT": "5", "REGIONWATCH_FETCH__TIMEOUT": "30",
-        "REGIONWATCH_FETCH__RETRIES": "0"}))
+    rows = by_source(
+        sqlite_crawler.json(
+            "crawl",
+            "--all",
+            env={
+                "REGIONWATCH_FETCH__CRAWL_TIMEOUT": "5",
+                "REGIONWATCH_FETCH__TIMEOUT": "30",
+                "REGIONWATCH_FETCH__RETRIES": "0",
+            },
+        )
+    )
     assert time.monotonic() - started < 15
     assert rows["stuck"]["outcome"] == "timeout"
     assert {rows[f"fast-{i}"]["outcome"] for i in range(3)} == {"changed"}

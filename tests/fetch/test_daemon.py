@@ -24,19 +24,25 @@ STEP2 = [n for n in FORTY if n not in ("Hong Kong", "Macao")] + ["Vietnam"]
 
 def _setup(site: LocalServer, crawler: Crawler, slack: FakeSlack) -> dict[str, str]:
     site.set("/countries", page(FORTY), etag=True)
-    crawler.catalog_path.write_text(f"""
+    crawler.catalog_path.write_text(
+        f"""
 [[source]]
 id = "acme-api"
 kind = "page"
-url = "{site.url('/countries')}"
+url = "{site.url("/countries")}"
 provider = "acme"
 product = "api"
 every = "1h"
 [source.availability]
 select = "ul.countries li"
-""", encoding="utf-8")
-    return {"REGIONWATCH_SLACK__TOKEN": "xoxb-test", "REGIONWATCH_SLACK__API_URL": slack.api_url,
-            "REGIONWATCH_SLACK__CHANNEL": "#ai-access"}
+""",
+        encoding="utf-8",
+    )
+    return {
+        "REGIONWATCH_SLACK__TOKEN": "xoxb-test",
+        "REGIONWATCH_SLACK__API_URL": slack.api_url,
+        "REGIONWATCH_SLACK__CHANNEL": "#ai-access",
+    }
 
 
 def _make_due(crawler: Crawler) -> None:
@@ -67,8 +73,14 @@ def test_run_once_detects_and_dispatches(site: LocalServer, sqlite_crawler: Craw
 @contextmanager
 def _daemon(crawler: Crawler, env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
     """``regionwatch run --tick 1`` in the background; killed if the test did not stop it."""
-    daemon = subprocess.Popen([sys.executable, "-m", "monitor", "run", "--tick", "1"], cwd=crawler.workdir,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "run", "--tick", "1"],
+        cwd=crawler.workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         yield daemon
     finally:
@@ -108,13 +120,19 @@ def test_daemon_runs_refuses_a_second_and_stops_on_sigterm(site: LocalServer, sq
         assert len(slack.messages("#ai-access")) == 1
 
 
-def test_the_daemon_confirms_a_change_within_confirm_after_and_a_tick(site: LocalServer, sqlite_crawler: Crawler) -> None:
+def test_the_daemon_confirms_a_change_within_confirm_after_and_a_tick(
+    site: LocalServer, sqlite_crawler: Crawler
+) -> None:
     """A change is held on its first read; the daemon re-fetches it itself (fresh, without
     validators) once ``detect.confirm_after`` has passed, not at the source's hourly cadence,
     and Slack hears once, after that read."""
     with FakeSlack() as slack:
-        env = {**os.environ, **sqlite_crawler.env, **_setup(site, sqlite_crawler, slack),
-               "REGIONWATCH_DETECT__CONFIRM_AFTER": "4s"}
+        env = {
+            **os.environ,
+            **sqlite_crawler.env,
+            **_setup(site, sqlite_crawler, slack),
+            "REGIONWATCH_DETECT__CONFIRM_AFTER": "4s",
+        }
         with _daemon(sqlite_crawler, env) as daemon:
             _first_crawl(site)
             time.sleep(2)  # the baseline commits

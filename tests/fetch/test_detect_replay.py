@@ -27,17 +27,20 @@ def _as_of(crawler: Crawler, moment: datetime) -> set[str]:
 
 
 def test_eight_steps_through_crawl(site: LocalServer, crawler: Crawler) -> None:
-    crawler.catalog_path.write_text(f"""
+    crawler.catalog_path.write_text(
+        f"""
 [[source]]
 id = "acme-api"
 kind = "page"
-url = "{site.url('/countries')}"
+url = "{site.url("/countries")}"
 provider = "acme"
 product = "api"
 [source.availability]
 select = "ul.countries li"
 exclude = ["nav", "footer"]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     restyled = html_page(list(reversed(STEP2)), item_class="v2")
     steps: list[tuple[bytes, int, dict[str, str]]] = [
         (html_page(FORTY), 200, {}),

@@ -15,11 +15,22 @@ from monitor.fetch.logformat import OneLineErrors
 from monitor.fetch.middleware import STARTED_META, RedirectGuardMiddleware, is_private_host, truncation
 
 
-@pytest.mark.parametrize(("host", "private"), [
-    ("127.0.0.1", True), ("10.1.2.3", True), ("192.168.0.10", True), ("169.254.169.254", True),
-    ("::1", True), ("[::ffff:127.0.0.1]", True), ("localhost", True), ("100.64.0.1", True),
-    ("93.184.216.34", False), ("2606:4700::1111", False), ("docs.example.com", False),
-])
+@pytest.mark.parametrize(
+    ("host", "private"),
+    [
+        ("127.0.0.1", True),
+        ("10.1.2.3", True),
+        ("192.168.0.10", True),
+        ("169.254.169.254", True),
+        ("::1", True),
+        ("[::ffff:127.0.0.1]", True),
+        ("localhost", True),
+        ("100.64.0.1", True),
+        ("93.184.216.34", False),
+        ("2606:4700::1111", False),
+        ("docs.example.com", False),
+    ],
+)
 def test_private_hosts(host: str, private: bool) -> None:
     assert is_private_host(host) is private
 
@@ -51,7 +62,6 @@ def test_first_requests_pass_and_are_stamped() -> None:
 
 def test_a_body_short_of_its_content_length_or_a_cut_gzip_stream_is_truncated() -> None:
 
-
     whole = gzip.compress(b"<html><body><ul><li>Albania</li></ul></body></html>" * 50)
     assert truncation(str(len(whole)).encode(), b"gzip", whole) is None
     assert truncation(None, b"gzip", whole + gzip.compress(b"more")) is None  # two members
@@ -66,8 +76,15 @@ def test_robots_errors_are_one_line_without_a_traceback() -> None:
     try:
         raise OSError("DNS lookup failed: no results for hostname lookup: example.invalid")
     except OSError:
-        record = logging.LogRecord("scrapy.downloadermiddlewares.robotstxt", logging.ERROR, __file__, 1,
-                                   "Error downloading <GET https://example.invalid/robots.txt>", None, sys.exc_info())
+        record = logging.LogRecord(
+            "scrapy.downloadermiddlewares.robotstxt",
+            logging.ERROR,
+            __file__,
+            1,
+            "Error downloading <GET https://example.invalid/robots.txt>",
+            None,
+            sys.exc_info(),
+        )
     assert OneLineErrors().filter(record)
     assert record.exc_info is None and record.levelno == logging.WARNING
     assert record.getMessage().endswith("DNS lookup failed: no results for hostname lookup: example.invalid")

@@ -19,8 +19,12 @@ NOW = datetime(2025, 9, 4, tzinfo=UTC)
 def test_warm_processes_take_jobs_and_the_spare_one_ends(site: LocalServer, tmp_path: Path) -> None:
     site.set("/a", "<html><body>Albania</body></html>")
     settings = scrapy_settings(FetchSettings(delay=0, allow_private=True, obey_robots=False))
-    job = CrawlJob(targets=(FetchTarget(source_id="a", kind=SourceKind.PAGE, url=site.url("/a")),),
-                   output_dir=str(tmp_path), started_at=NOW, scrapy_settings=settings)
+    job = CrawlJob(
+        targets=(FetchTarget(source_id="a", kind=SourceKind.PAGE, url=site.url("/a")),),
+        output_dir=str(tmp_path),
+        started_at=NOW,
+        scrapy_settings=settings,
+    )
     with Warm.start(2) as warm:
         spare = warm.procs[1]
         ended = run_children([(job, tmp_path)], timeout=60, warm=warm)

@@ -20,8 +20,7 @@ from tests.fetch.server import LocalServer
 NOW = datetime(2025, 9, 4, 12, 0, tzinfo=UTC)
 
 
-def test_a_failing_detect_hook_rolls_its_chunk_back(
-        site: LocalServer, sqlite_crawler: Crawler) -> None:
+def test_a_failing_detect_hook_rolls_its_chunk_back(site: LocalServer, sqlite_crawler: Crawler) -> None:
     site.set("/a", "<html><body>Albania</body></html>")
     catalog = sqlite_crawler.catalog(page("a", site.url("/a")))
     sessions = session_factory(sqlite_crawler.engine)
@@ -32,8 +31,7 @@ def test_a_failing_detect_hook_rolls_its_chunk_back(
         raise RuntimeError("detection failed")
 
     with pytest.raises(RuntimeError, match="detection failed"):
-        run_crawl(sqlite_crawler.settings(), catalog, ["a"], now=NOW, sessions=sessions,
-                  detect=detect)
+        run_crawl(sqlite_crawler.settings(), catalog, ["a"], now=NOW, sessions=sessions, detect=detect)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(FetchRow)) == 0
         assert session.scalar(select(func.count()).select_from(SnapshotRow)) == 0
@@ -41,7 +39,8 @@ def test_a_failing_detect_hook_rolls_its_chunk_back(
 
 
 def test_captures_are_recorded_in_chunks_while_the_crawl_runs(
-        site: LocalServer, sqlite_crawler: Crawler, monkeypatch: pytest.MonkeyPatch) -> None:
+    site: LocalServer, sqlite_crawler: Crawler, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each chunk of finished captures is recorded and detected in its own transaction; a chunk
     whose detection fails is rolled back, the chunks committed before it stay."""
     monkeypatch.setattr("monitor.fetch.crawl.RECORD_EVERY", 3)
@@ -56,8 +55,9 @@ def test_captures_are_recorded_in_chunks_while_the_crawl_runs(
         assert session.in_transaction()
         chunks.append([r.source.id for r in results])
 
-    report = run_crawl(sqlite_crawler.settings(), catalog, [s.id for s in catalog.sources], now=NOW,
-                       sessions=sessions, detect=detect)
+    report = run_crawl(
+        sqlite_crawler.settings(), catalog, [s.id for s in catalog.sources], now=NOW, sessions=sessions, detect=detect
+    )
     assert [r.source_id for r in report.results] == [f"p{n}" for n in range(7)]
     assert {r.outcome for r in report.results} == {Outcome.CHANGED}
     assert [len(c) for c in chunks] == [3, 3, 1] and sorted(s for c in chunks for s in c) == [f"p{n}" for n in range(7)]
@@ -72,15 +72,20 @@ def test_captures_are_recorded_in_chunks_while_the_crawl_runs(
         seen.extend(r.source.id for r in results)
 
     with pytest.raises(RuntimeError, match="detection failed"):
-        run_crawl(sqlite_crawler.settings(), catalog, [s.id for s in catalog.sources],
-                  now=NOW + timedelta(hours=1), sessions=sessions, detect=failing)
+        run_crawl(
+            sqlite_crawler.settings(),
+            catalog,
+            [s.id for s in catalog.sources],
+            now=NOW + timedelta(hours=1),
+            sessions=sessions,
+            detect=failing,
+        )
     with sessions() as session:
         second = session.scalars(select(FetchRow.source_id).where(FetchRow.started_at > NOW + timedelta(minutes=30)))
         assert sorted(second) == sorted(seen) and len(seen) == 3
 
 
-def test_a_source_in_its_retry_after_window_is_not_fetched(
-        site: LocalServer, sqlite_crawler: Crawler) -> None:
+def test_a_source_in_its_retry_after_window_is_not_fetched(site: LocalServer, sqlite_crawler: Crawler) -> None:
     site.set("/a", "<html><body>Albania</body></html>")
     catalog = sqlite_crawler.catalog(page("a", site.url("/a")))
     sessions = session_factory(sqlite_crawler.engine)

@@ -7,15 +7,24 @@ from monitor.fetch.settings import scrapy_settings
 
 
 def test_politeness_follows_the_fetch_settings() -> None:
-    fetch = FetchSettings(delay=3.5, per_domain=3, concurrency=20, timeout=12, max_bytes=2048,
-                          user_agent="Bot/1 (+https://example.org/contact)", obey_robots=False,
-                          retries=4, allow_private=True)
+    fetch = FetchSettings(
+        delay=3.5,
+        per_domain=3,
+        concurrency=20,
+        timeout=12,
+        max_bytes=2048,
+        user_agent="Bot/1 (+https://example.org/contact)",
+        obey_robots=False,
+        retries=4,
+        allow_private=True,
+    )
     s = scrapy_settings(fetch)
-    assert (s["DOWNLOAD_DELAY"], s["CONCURRENT_REQUESTS_PER_DOMAIN"], s["CONCURRENT_REQUESTS"]) == (
-        3.5, 3, 20)
+    assert (s["DOWNLOAD_DELAY"], s["CONCURRENT_REQUESTS_PER_DOMAIN"], s["CONCURRENT_REQUESTS"]) == (3.5, 3, 20)
     assert s["AUTOTHROTTLE_ENABLED"] and s["AUTOTHROTTLE_START_DELAY"] == 3.5
-    assert s["EXTENSIONS"] == {"scrapy.extensions.throttle.AutoThrottle": None,
-                               "monitor.fetch.throttle.ConditionalAutoThrottle": 0}
+    assert s["EXTENSIONS"] == {
+        "scrapy.extensions.throttle.AutoThrottle": None,
+        "monitor.fetch.throttle.ConditionalAutoThrottle": 0,
+    }
     assert s["AUTOTHROTTLE_TARGET_CONCURRENCY"] == 3.0
     assert (s["DOWNLOAD_TIMEOUT"], s["DOWNLOAD_MAXSIZE"], s["RETRY_TIMES"]) == (12, 2048, 4)
     assert s["USER_AGENT"] == "Bot/1 (+https://example.org/contact)"

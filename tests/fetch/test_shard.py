@@ -15,8 +15,9 @@ from tests.pages import page as countries_page
 
 
 def targets(domain: str, count: int) -> list[FetchTarget]:
-    return [FetchTarget(source_id=f"{domain}-{i}", kind=SourceKind.PAGE, url=f"https://{domain}/{i}")
-            for i in range(count)]
+    return [
+        FetchTarget(source_id=f"{domain}-{i}", kind=SourceKind.PAGE, url=f"https://{domain}/{i}") for i in range(count)
+    ]
 
 
 def test_process_count_auto_leaves_the_parent_a_core() -> None:
@@ -60,12 +61,18 @@ def test_per_domain_below_the_process_count_keeps_the_domain_whole() -> None:
 
 @pytest.mark.parametrize("processes", ["1", "3"])
 def test_a_split_crawl_records_every_source_once_within_per_domain(
-        site: LocalServer, crawler: Crawler, processes: str) -> None:
+    site: LocalServer, crawler: Crawler, processes: str
+) -> None:
     for i in range(30):
         site.set(f"/p/{i}", countries_page(["France", "Kenya"], title=f"list {i}"), delay=0.05)
     crawler.catalog(*(page(f"p-{i:02d}", site.url(f"/p/{i}")) for i in range(30)))
-    out = crawler.run("crawl", "--all", "--format", "json",
-                      env={"REGIONWATCH_FETCH__PROCESSES": processes, "REGIONWATCH_FETCH__PER_DOMAIN": "6"})
+    out = crawler.run(
+        "crawl",
+        "--all",
+        "--format",
+        "json",
+        env={"REGIONWATCH_FETCH__PROCESSES": processes, "REGIONWATCH_FETCH__PER_DOMAIN": "6"},
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.count('"outcome": "changed"') == 30
     assert sorted(h.path for h in site.hits() if h.path.startswith("/p/")) == sorted(f"/p/{i}" for i in range(30))

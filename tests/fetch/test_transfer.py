@@ -12,9 +12,18 @@ NOW = datetime(2025, 9, 4, tzinfo=UTC)
 
 
 def capture(n: int, **extra: object) -> Capture:
-    return Capture(source_id=f"s{n}", url=f"http://x/{n}", final_url=f"http://x/{n}",
-                   fetched_at=NOW, elapsed=0.1, status=200, headers={"etag": '"a"'},
-                   body=b"<html>%d</html>" % n, etag='"a"', **extra)  # type: ignore[arg-type]
+    return Capture(
+        source_id=f"s{n}",
+        url=f"http://x/{n}",
+        final_url=f"http://x/{n}",
+        fetched_at=NOW,
+        elapsed=0.1,
+        status=200,
+        headers={"etag": '"a"'},
+        body=b"<html>%d</html>" % n,
+        etag='"a"',
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 def test_round_trip_of_both_spiders_files(tmp_path: Path) -> None:

@@ -18,16 +18,21 @@ T = datetime(2024, 7, 9, 6, 0, tzinfo=UTC)
 
 def change(n: int = 0, **fields: object) -> Change:
     values: dict[str, object] = {
-        "kind": ChangeKind.AVAILABILITY, "source_id": None, "provider": "acme", "product": "api",
-        "removed": ("HK",), "added": ("VN",), "severity": Severity.HIGH, "title": f"acme api change {n}",
+        "kind": ChangeKind.AVAILABILITY,
+        "source_id": None,
+        "provider": "acme",
+        "product": "api",
+        "removed": ("HK",),
+        "added": ("VN",),
+        "severity": Severity.HIGH,
+        "title": f"acme api change {n}",
         "url": "https://acme.example/countries",
     }
     values.update(fields)
     return Change(**values)  # type: ignore[arg-type]
 
 
-def add(sessions: sessionmaker[Session], *changes: Change, routes: Sequence[Route] = (),
-        at: datetime = T) -> list[int]:
+def add(sessions: sessionmaker[Session], *changes: Change, routes: Sequence[Route] = (), at: datetime = T) -> list[int]:
     """Store changes (and their outbox rows); the ids of the changes."""
     with transaction(sessions) as s:
         return [record_change(s, c, routes=routes, detected_at=at).id for c in changes]

@@ -28,8 +28,14 @@ def fake_slack() -> Iterator[FakeSlack]:
 def slack_settings(fake: FakeSlack, **overrides: Any) -> SlackSettings:
     """Settings for the fake: fast retries, no pacing, one-second timeouts."""
     values: dict[str, Any] = {
-        "token": SecretStr(TOKEN), "api_url": fake.api_url, "channel": CHANNEL, "timeout": 1,
-        "backoff": 0.0, "backoff_max": 0.0, "interval": 0.0, "lease": 60.0,
+        "token": SecretStr(TOKEN),
+        "api_url": fake.api_url,
+        "channel": CHANNEL,
+        "timeout": 1,
+        "backoff": 0.0,
+        "backoff_max": 0.0,
+        "interval": 0.0,
+        "lease": 60.0,
     }
     values.update(overrides)
     return SlackSettings(**values)

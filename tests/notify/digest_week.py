@@ -28,13 +28,15 @@ from tests.replay import CATALOG_TOML, T0, Replayer
 WEEK = "2024-W28"
 MONDAY = datetime(2024, 7, 8, tzinfo=UTC)
 AFTER_WEEK = datetime(2024, 7, 15, 8, 0, tzinfo=UTC)  # the Monday the digest goes out
-HOSTILE_TITLE = 'Acme blocks <script>alert(1)</script> <img src=x onerror=alert(2)> HK & CN'
+HOSTILE_TITLE = "Acme blocks <script>alert(1)</script> <img src=x onerror=alert(2)> HK & CN"
 HOSTILE_URL = "javascript:alert(3)"
 SCRIPT_TEXT = "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;"
 READER = "ops@example.com"
 OTHER = "cfo@example.com"
 
-DIGEST_CATALOG_TOML = CATALOG_TOML + f"""
+DIGEST_CATALOG_TOML = (
+    CATALOG_TOML
+    + f"""
 [[source]]
 id = "acme-news"
 kind = "feed"
@@ -50,6 +52,7 @@ providers = ["acme"]
 countries = ["CN"]
 email = ["{READER.upper()}"]
 """
+)
 DIGEST_CATALOG = parse_catalog(DIGEST_CATALOG_TOML, origin="test")
 
 
@@ -70,16 +73,32 @@ def fill_week(sessions: sessionmaker[Session]) -> None:
 
 
 def _signal(sessions: sessionmaker[Session], at: datetime, *, title: str, url: str) -> None:
-    change = Change(kind=ChangeKind.SIGNAL, source_id="acme-news", provider="acme", countries=("CN", "HK"),
-                    action="block", effective_date=date(2024, 7, 9), severity=Severity.HIGH, title=title, url=url)
+    change = Change(
+        kind=ChangeKind.SIGNAL,
+        source_id="acme-news",
+        provider="acme",
+        countries=("CN", "HK"),
+        action="block",
+        effective_date=date(2024, 7, 9),
+        severity=Severity.HIGH,
+        title=title,
+        url=url,
+    )
     with transaction(sessions) as s:
         record_change(s, change, routes=DIGEST_CATALOG.routes, detected_at=at)
 
 
 def _failing_fetch(sessions: sessionmaker[Session], at: datetime) -> None:
     source = DIGEST_CATALOG.by_id()["acme-news"]
-    capture = Capture(source_id=source.id, url=source.url, final_url=source.url, fetched_at=at, elapsed=0.1,
-                      outcome=Outcome.CONNECT, error="connection refused")
+    capture = Capture(
+        source_id=source.id,
+        url=source.url,
+        final_url=source.url,
+        fetched_at=at,
+        elapsed=0.1,
+        outcome=Outcome.CONNECT,
+        error="connection refused",
+    )
     for attempt in range(2):
         with transaction(sessions) as s:
             record_batch(s, [replace(capture, fetched_at=at + timedelta(hours=attempt))], DIGEST_CATALOG.by_id())

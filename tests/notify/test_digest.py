@@ -84,8 +84,25 @@ def test_untrusted_text_never_reaches_the_html_raw(digest: Digest) -> None:
     assert HOSTILE_URL not in html and "javascript:" not in html.lower()
     parsed = _Tags()
     parsed.feed(html)
-    assert parsed.tags <= {"html", "head", "meta", "title", "body", "h1", "h2", "h3", "p", "ul", "li", "span",
-                           "strong", "br", "a", "pre", "code"}
+    assert parsed.tags <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "body",
+        "h1",
+        "h2",
+        "h3",
+        "p",
+        "ul",
+        "li",
+        "span",
+        "strong",
+        "br",
+        "a",
+        "pre",
+        "code",
+    }
     assert not [name for name, _ in parsed.attributes if name.startswith("on")]
     hrefs = [value for name, value in parsed.attributes if name == "href"]
     assert hrefs and all(h.startswith("https://acme.example/") for h in hrefs)
@@ -97,8 +114,15 @@ def test_sections_render_in_both_parts(digest: Digest) -> None:
     rendered = render(digest, _reader(READER))
     assert rendered.subject == f"Regionwatch weekly digest {WEEK}: 1 availability change, 1 signal"
     for part in (rendered.text, rendered.html):
-        for needle in ("Vietnam", "Macao SAR China", "effective 2024-07-09", "acme-news", "failing since 2024-07-12",
-                       "suspect since 2024-07-11", "2024-07-08 to 2024-07-14"):
+        for needle in (
+            "Vietnam",
+            "Macao SAR China",
+            "effective 2024-07-09",
+            "acme-news",
+            "failing since 2024-07-12",
+            "suspect since 2024-07-11",
+            "2024-07-08 to 2024-07-14",
+        ):
             assert needle in part, (needle, part)
     assert "next week's news" not in rendered.text
 
@@ -126,8 +150,9 @@ def test_long_diffs_are_cut_to_an_excerpt() -> None:
     assert all(len(line) <= MAX_DIFF_LINE for line in lines) and lines[0].startswith("+line 0 ")
     period = parse_period(WEEK, UTC_ZONE)
     item = TextItem(source_id="s", provider="p", seen=date(2024, 7, 8), url=None, excerpt=lines, cut=cut)
-    rendered: RenderedDigest = render(Digest(period=period, availability=(), signals=(), texts=(item,), health=(),
-                                             more_texts=70), None)
+    rendered: RenderedDigest = render(
+        Digest(period=period, availability=(), signals=(), texts=(item,), health=(), more_texts=70), None
+    )
     assert len(rendered.html) < 20_000 and "[diff cut short]" in rendered.html
     assert "and 70 more: regionwatch changes --kind text --since 2024-07-08" in rendered.text
     assert "No availability changes." in rendered.text and "All sources healthy." in rendered.text
@@ -145,12 +170,26 @@ def test_http_links_are_kept(url: str) -> None:
     assert safe_url(url) == url
 
 
-@pytest.mark.parametrize("url", [
-    "javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
-    "data:text/html,<script>alert(1)</script>", "vbscript:msgbox", "//acme.example/x", "https://",
-    'https://acme.example/"onmouseover="alert(1)', "https://acme.example/<script>", "ftp://acme.example/",
-    "https://[::1/", "", None, "https://acme.example/" + "a" * 3000,
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox",
+        "//acme.example/x",
+        "https://",
+        'https://acme.example/"onmouseover="alert(1)',
+        "https://acme.example/<script>",
+        "ftp://acme.example/",
+        "https://[::1/",
+        "",
+        None,
+        "https://acme.example/" + "a" * 3000,
+    ],
+)
 def test_other_links_are_dropped(url: str | None) -> None:
     assert safe_url(url) is None
 

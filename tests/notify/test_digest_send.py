@@ -37,11 +37,24 @@ def week(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     return sessions
 
 
-def settings(port: int, *, security: Literal["starttls", "tls", "none"] = "none", ca_file: Path | None = None,
-             login: bool = False, host: str | None = HOST) -> Settings:
-    smtp = SmtpSettings(host=host, port=port, security=security, ca_file=ca_file, timeout=5,
-                        sender="Regionwatch <digest@regionwatch.example>",
-                        username="rw" if login else None, password=SecretStr(PASSWORD) if login else None)
+def settings(
+    port: int,
+    *,
+    security: Literal["starttls", "tls", "none"] = "none",
+    ca_file: Path | None = None,
+    login: bool = False,
+    host: str | None = HOST,
+) -> Settings:
+    smtp = SmtpSettings(
+        host=host,
+        port=port,
+        security=security,
+        ca_file=ca_file,
+        timeout=5,
+        sender="Regionwatch <digest@regionwatch.example>",
+        username="rw" if login else None,
+        password=SecretStr(PASSWORD) if login else None,
+    )
     return Settings(database_url="sqlite://", smtp=smtp, digest=DigestSettings(recipients=[READER, OTHER]))
 
 
@@ -157,8 +170,9 @@ def test_a_stale_claim_is_taken_over_a_live_one_is_not(week: sessionmaker[Sessio
     assert row(week)[0] == "sent"
 
 
-def test_starttls_with_a_verified_certificate_and_login(week: sessionmaker[Session], certs: Certs,
-                                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_starttls_with_a_verified_certificate_and_login(
+    week: sessionmaker[Session], certs: Certs, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     with smtp_server(starttls=certs, login=("rw", PASSWORD)) as server:
         result = send(week, settings(server.port, security="starttls", ca_file=certs.ca, login=True))

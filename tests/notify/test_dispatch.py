@@ -35,7 +35,9 @@ def settings(slack: SlackSettings | None = None) -> Settings:
     return Settings(slack=slack or SlackSettings())
 
 
-def dispatch(sessions: sessionmaker[Session], fake: FakeSlack | None, minutes: float = 0, **slack: Any) -> DispatchReport:
+def dispatch(
+    sessions: sessionmaker[Session], fake: FakeSlack | None, minutes: float = 0, **slack: Any
+) -> DispatchReport:
     configured = slack_settings(fake, **slack) if fake is not None else None
     return dispatch_due(sessions, settings(configured), now=T + timedelta(minutes=minutes), limit=50)
 
@@ -77,7 +79,9 @@ def test_server_errors_then_a_rate_limit_deliver_once(sessions: sessionmaker[Ses
     assert one(sessions, 1).status == "sent"
 
 
-def test_a_long_retry_after_is_left_to_the_schedule(sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack) -> None:
+def test_a_long_retry_after_is_left_to_the_schedule(
+    sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
     add(sqlite_sessions, change(1))
     fake_slack.script("chat.postMessage", Fault(status=429, retry_after=120))
     assert dispatch(sqlite_sessions, fake_slack).failed == 1
@@ -103,8 +107,9 @@ def test_a_timeout_after_the_post_is_not_posted_twice(sessions: sessionmaker[Ses
     assert history[0].args["include_all_metadata"] in ("1", "true", True)
 
 
-def test_when_history_cannot_be_read_it_does_not_post_again(sqlite_sessions: sessionmaker[Session],
-                                                           fake_slack: FakeSlack) -> None:
+def test_when_history_cannot_be_read_it_does_not_post_again(
+    sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
     add(sqlite_sessions, change(1))
     fake_slack.script("chat.postMessage", Fault(delay=2.5))
     fake_slack.script("conversations.history", Fault(error="missing_scope"))
@@ -118,9 +123,9 @@ def test_when_history_cannot_be_read_it_does_not_post_again(sqlite_sessions: ses
     assert dispatch(sqlite_sessions, fake_slack, minutes=2).found == 1 and len(fake_slack.messages()) == 1
 
 
-def test_an_unknown_error_is_dead_after_max_attempts_then_retried(sqlite_sessions: sessionmaker[Session],
-                                                                   fake_slack: FakeSlack,
-                                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unknown_error_is_dead_after_max_attempts_then_retried(
+    sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
     add(sqlite_sessions, change(1))
     fake_slack.script("chat.postMessage", Fault(error="something_new"), Fault(error="something_new"))
     with caplog.at_level(logging.WARNING, logger="monitor.notify.dispatch"):
@@ -128,8 +133,11 @@ def test_an_unknown_error_is_dead_after_max_attempts_then_retried(sqlite_session
         assert dispatch(sqlite_sessions, fake_slack, minutes=1, max_attempts=2).dead == 1
     row = one(sqlite_sessions, 1)
     assert (row.status, row.attempts) == ("dead", 2) and "something_new" in (row.last_error or "")
-    assert any("OPERATOR: alert 1" in r.message and "alerts retry 1" in r.message for r in caplog.records
-               if r.levelno == logging.ERROR)
+    assert any(
+        "OPERATOR: alert 1" in r.message and "alerts retry 1" in r.message
+        for r in caplog.records
+        if r.levelno == logging.ERROR
+    )
     assert dispatch(sqlite_sessions, fake_slack, minutes=60, max_attempts=2).sent == 0
     with transaction(sqlite_sessions) as s:
         outbox.retry_alert(s, 1, now=T + timedelta(minutes=61))
@@ -137,16 +145,18 @@ def test_an_unknown_error_is_dead_after_max_attempts_then_retried(sqlite_session
     assert len(fake_slack.messages()) == 1
 
 
-def test_a_message_slack_refuses_as_malformed_is_dead_at_once(sqlite_sessions: sessionmaker[Session],
-                                                             fake_slack: FakeSlack) -> None:
+def test_a_message_slack_refuses_as_malformed_is_dead_at_once(
+    sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
     add(sqlite_sessions, change(1))
     fake_slack.script("chat.postMessage", Fault(error="invalid_blocks"))
     assert dispatch(sqlite_sessions, fake_slack).dead == 1
     assert one(sqlite_sessions, 1).attempts == 1
 
 
-def test_without_slack_alerts_wait_then_go(sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack,
-                                          caplog: pytest.LogCaptureFixture) -> None:
+def test_without_slack_alerts_wait_then_go(
+    sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
     add(sqlite_sessions, change(1, title="acme api: HK removed"))
     with caplog.at_level(logging.INFO, logger="monitor.notify.dispatch"):
         report = dispatch(sqlite_sessions, None)
@@ -181,8 +191,19 @@ def test_a_destination_without_a_channel_waits(sqlite_sessions: sessionmaker[Ses
 
 
 def test_web_text_arrives_escaped(sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack) -> None:
-    add(sqlite_sessions, change(1, kind=ChangeKind.SIGNAL, removed=(), added=(), countries=("CN",), action="block",
-                         title=EVIL, url="https://news.example/item"))
+    add(
+        sqlite_sessions,
+        change(
+            1,
+            kind=ChangeKind.SIGNAL,
+            removed=(),
+            added=(),
+            countries=("CN",),
+            action="block",
+            title=EVIL,
+            url="https://news.example/item",
+        ),
+    )
     assert dispatch(sqlite_sessions, fake_slack).sent == 1
     (request,) = fake_slack.requests("chat.postMessage")
     for raw in ("<!channel>", "<@U123>", "<https://evil.example|click>"):
@@ -192,10 +213,40 @@ def test_web_text_arrives_escaped(sqlite_sessions: sessionmaker[Session], fake_s
     assert json.loads(request.body)["unfurl_links"] is False
 
 
-def test_overflow_goes_in_the_thread_even_across_a_failure(sqlite_sessions: sessionmaker[Session],
-                                                          fake_slack: FakeSlack) -> None:
-    many = tuple(sorted({"AD", "AE", "AF", "AG", "AL", "AM", "AO", "AR", "AT", "AU", "AZ", "BA", "BB", "BD", "BE",
-                         "BF", "BG", "BH", "BI", "BJ", "BN", "BO", "BR", "BS", "BT"}))
+def test_overflow_goes_in_the_thread_even_across_a_failure(
+    sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
+    many = tuple(
+        sorted(
+            {
+                "AD",
+                "AE",
+                "AF",
+                "AG",
+                "AL",
+                "AM",
+                "AO",
+                "AR",
+                "AT",
+                "AU",
+                "AZ",
+                "BA",
+                "BB",
+                "BD",
+                "BE",
+                "BF",
+                "BG",
+                "BH",
+                "BI",
+                "BJ",
+                "BN",
+                "BO",
+                "BR",
+                "BS",
+                "BT",
+            }
+        )
+    )
     add(sqlite_sessions, change(1, removed=many, severity=Severity.HIGH))
     fake_slack.script("chat.postMessage", Fault(), Fault(status=500))  # the main message, then the reply fails
     assert dispatch(sqlite_sessions, fake_slack).failed == 1
@@ -208,7 +259,9 @@ def test_overflow_goes_in_the_thread_even_across_a_failure(sqlite_sessions: sess
 
 def test_webhook_mode(sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack) -> None:
     add(sqlite_sessions, change(1))
-    report = dispatch(sqlite_sessions, fake_slack, token=None, channel=None, webhook_url=SecretStr(fake_slack.webhook_url))
+    report = dispatch(
+        sqlite_sessions, fake_slack, token=None, channel=None, webhook_url=SecretStr(fake_slack.webhook_url)
+    )
     assert report.sent == 1
     (request,) = fake_slack.requests("webhook")
     assert json.loads(request.body)["metadata"]["event_type"] == "regionwatch_alert"

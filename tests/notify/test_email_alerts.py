@@ -32,12 +32,16 @@ from tests.replay import CATALOG_TOML, T0, Replayer
 
 TEAM = "team@example.com"
 GONE = "gone@example.com"
-MAIL_CATALOG = parse_catalog(CATALOG_TOML + f"""
+MAIL_CATALOG = parse_catalog(
+    CATALOG_TOML
+    + f"""
 [[route]]
 providers = ["acme"]
 countries = ["HK"]
 email = ["{TEAM}"]
-""", origin="test")
+""",
+    origin="test",
+)
 HOSTILE = "&lt;script&gt;alert(1)&lt;/script&gt; &lt;a href=javascript:alert(2)&gt;us&lt;/a&gt;"
 
 
@@ -51,8 +55,13 @@ def replayed(sessions: sessionmaker[Session]) -> None:
 
 def settings(port: int | None, **slack: Any) -> Settings:
     """SMTP on loopback (None: not configured); Slack left unconfigured, so its rows just wait."""
-    smtp = SmtpSettings(host=HOST if port else None, port=port or 25, security="none", timeout=5,
-                        sender="Regionwatch <alerts@regionwatch.example>")
+    smtp = SmtpSettings(
+        host=HOST if port else None,
+        port=port or 25,
+        security="none",
+        timeout=5,
+        sender="Regionwatch <alerts@regionwatch.example>",
+    )
     return Settings(database_url="sqlite://", smtp=smtp, slack=SlackSettings(**slack))
 
 
@@ -117,8 +126,9 @@ def test_without_smtp_alerts_wait_then_go(sessions: sessionmaker[Session], caplo
         waiting = dispatch(sessions, None)
     assert (waiting.configured, waiting.waiting, waiting.sent) == (False, 2, 0)
     warnings = [r.message for r in caplog.records if r.levelno == logging.WARNING and r.message.startswith("email:")]
-    assert warnings == ["email: 2 alerts wait in the outbox: SMTP is not configured: set smtp.host "
-                        "(REGIONWATCH_SMTP__HOST)"]
+    assert warnings == [
+        "email: 2 alerts wait in the outbox: SMTP is not configured: set smtp.host (REGIONWATCH_SMTP__HOST)"
+    ]
     assert any("acme api: HK removed" in r.message for r in caplog.records)
     assert [(r.status, r.attempts) for r in rows(sessions, channel="email")] == [("pending", 0)] * 2
     with smtp_server() as server:
@@ -127,8 +137,9 @@ def test_without_smtp_alerts_wait_then_go(sessions: sessionmaker[Session], caplo
     assert len({m["Message-ID"] for m in server.messages}) == 2
 
 
-def test_a_refused_mailbox_is_dead_at_once_and_holds_up_no_one(sqlite_sessions: sessionmaker[Session],
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_a_refused_mailbox_is_dead_at_once_and_holds_up_no_one(
+    sqlite_sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
     routes = parse_catalog(CATALOG_TOML + f'[[route]]\nemail = ["{GONE}", "{TEAM}"]\n', origin="test").routes
     add(sqlite_sessions, change(1), routes=routes)
     with smtp_server(refuse={GONE}) as server, caplog.at_level(logging.WARNING, logger="monitor.notify.dispatch"):
@@ -168,12 +179,14 @@ def slow_server() -> Iterator[tuple[int, _SlowOnce]]:
         controller.stop()
 
 
-def test_a_retry_after_an_ambiguous_failure_has_the_same_message_id(sqlite_sessions: sessionmaker[Session],
-                                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_a_retry_after_an_ambiguous_failure_has_the_same_message_id(
+    sqlite_sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
     add(sqlite_sessions, change(1), routes=MAIL_CATALOG.routes)
     with slow_server() as (port, handler), caplog.at_level(logging.WARNING, logger="monitor.notify.dispatch"):
-        config = Settings(database_url="sqlite://", smtp=SmtpSettings(host=HOST, port=port, security="none",
-                                                                      timeout=0.5))
+        config = Settings(
+            database_url="sqlite://", smtp=SmtpSettings(host=HOST, port=port, security="none", timeout=0.5)
+        )
         first = dispatch_due(sqlite_sessions, config, now=T).email
         (row,) = rows(sqlite_sessions, channel="email")
         assert first is not None and first.failed == 1 and row.payload == {"unsure": True}
@@ -187,8 +200,15 @@ def test_a_retry_after_an_ambiguous_failure_has_the_same_message_id(sqlite_sessi
 
 
 def test_the_message_is_pure_and_safe() -> None:
-    signal = Change(kind=ChangeKind.SIGNAL, source_id=None, provider="acme", action="block", countries=("CN",),
-                    title="Urgent\r\nBcc: victim@example.com <b>now</b>", url="javascript:alert(1)")
+    signal = Change(
+        kind=ChangeKind.SIGNAL,
+        source_id=None,
+        provider="acme",
+        action="block",
+        countries=("CN",),
+        title="Urgent\r\nBcc: victim@example.com <b>now</b>",
+        url="javascript:alert(1)",
+    )
     mail = render_alert(signal, dedup_key="k")
     assert mail.subject == "[Regionwatch] acme: block for CN: Urgent Bcc: victim@example.com <b>now</b>"
     assert "javascript:" not in mail.html and "&lt;b&gt;now&lt;/b&gt;" in mail.html and "<b>now" not in mail.html

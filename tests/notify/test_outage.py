@@ -34,13 +34,16 @@ def dispatch(sessions: sessionmaker[Session], settings: Settings, minutes: float
 
 
 def failing(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records
-            if r.levelno == logging.ERROR and "deliveries are failing" in r.getMessage()]
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno == logging.ERROR and "deliveries are failing" in r.getMessage()
+    ]
 
 
-def test_slack_down_for_hours_then_up_sends_every_alert_once(sqlite_sessions: sessionmaker[Session],
-                                                              fake_slack: FakeSlack,
-                                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_slack_down_for_hours_then_up_sends_every_alert_once(
+    sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
     # SQLite only: each refused connection is retried in place with slack-sdk's backoff (~2 s a call);
     # the outage SQL runs on both backends in the SMTP test below
     sessions = sqlite_sessions
@@ -68,8 +71,9 @@ def test_slack_down_for_hours_then_up_sends_every_alert_once(sqlite_sessions: se
     assert outage.ended_at is not None and outage.reported_at is not None and outage.failures == 6
 
 
-def test_a_blip_is_not_an_outage(sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack,
-                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_a_blip_is_not_an_outage(
+    sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
     add(sqlite_sessions, change(1))
     fake_slack.script("chat.postMessage", Fault(status=500))
     with caplog.at_level(logging.WARNING, logger="monitor.notify.dispatch"):
@@ -79,9 +83,9 @@ def test_a_blip_is_not_an_outage(sqlite_sessions: sessionmaker[Session], fake_sl
 
 
 @pytest.mark.parametrize("error", ["invalid_auth", "channel_not_found", "not_in_channel", "account_inactive"])
-def test_a_permanent_error_is_dead_at_once_with_a_clear_message(sqlite_sessions: sessionmaker[Session],
-                                                                 fake_slack: FakeSlack, error: str,
-                                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_a_permanent_error_is_dead_at_once_with_a_clear_message(
+    sqlite_sessions: sessionmaker[Session], fake_slack: FakeSlack, error: str, caplog: pytest.LogCaptureFixture
+) -> None:
     add(sqlite_sessions, change(1))
     fake_slack.script("chat.postMessage", Fault(error=error))
     with caplog.at_level(logging.ERROR, logger="monitor.notify.dispatch"):
@@ -92,10 +96,12 @@ def test_a_permanent_error_is_dead_at_once_with_a_clear_message(sqlite_sessions:
     assert "resending cannot help" in line and "slack.token" in line and "regionwatch alerts retry 1" in line
 
 
-def test_smtp_down_for_hours_then_up_sends_every_alert_once(sessions: sessionmaker[Session],
-                                                             caplog: pytest.LogCaptureFixture) -> None:
-    routes = parse_catalog(CATALOG_TOML + '[[route]]\nemail = ["a@example.com", "b@example.com"]\n',
-                           origin="test").routes
+def test_smtp_down_for_hours_then_up_sends_every_alert_once(
+    sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    routes = parse_catalog(
+        CATALOG_TOML + '[[route]]\nemail = ["a@example.com", "b@example.com"]\n', origin="test"
+    ).routes
     add(sessions, change(1), routes=routes)
 
     def settings(port: int) -> Settings:

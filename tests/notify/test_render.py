@@ -23,9 +23,16 @@ from monitor.types import Change, ChangeKind, Severity
 
 DETECTED = datetime(2024, 7, 9, 6, 0, tzinfo=UTC)
 HK_MO_VN = Change(
-    kind=ChangeKind.AVAILABILITY, source_id="openai-api-countries", provider="openai", product="api",
-    added=("VN",), removed=("HK", "MO"), effective_date=date(2024, 7, 9), severity=Severity.HIGH,
-    title="openai api: 2 removed, 1 added", url="https://developers.openai.com/api/docs/supported-countries",
+    kind=ChangeKind.AVAILABILITY,
+    source_id="openai-api-countries",
+    provider="openai",
+    product="api",
+    added=("VN",),
+    removed=("HK", "MO"),
+    effective_date=date(2024, 7, 9),
+    severity=Severity.HIGH,
+    title="openai api: 2 removed, 1 added",
+    url="https://developers.openai.com/api/docs/supported-countries",
     diff={"lines": "--- before\n+++ after\n@@ -1,3 +1,2 @@\n Germany\n-Hong Kong\n-Macao\n+Vietnam"},
 )
 EVIL = "Urgent <!channel> ping <@U123> and <https://evil.example|click> & more"
@@ -33,8 +40,10 @@ EVIL = "Urgent <!channel> ping <@U123> and <https://evil.example|click> & more"
 
 def everything(message: Message) -> str:
     """The message as Slack receives it: fallback text, blocks and replies, as JSON."""
-    return json.dumps({"text": message.text, "blocks": message.block_dicts(),
-                       "replies": [everything(r) for r in message.replies]}, ensure_ascii=False)
+    return json.dumps(
+        {"text": message.text, "blocks": message.block_dicts(), "replies": [everything(r) for r in message.replies]},
+        ensure_ascii=False,
+    )
 
 
 def sections_text(message: Message) -> list[str]:
@@ -54,15 +63,25 @@ def test_a_change_names_every_country_with_flag_and_code() -> None:
     assert "`regionwatch history --provider openai --country HK`" in body
     assert "Hong Kong" in message.text and "Vietnam" in message.text and "(MO)" in message.text
     assert message.metadata is not None
-    assert message.metadata.to_dict() == {"event_type": EVENT_TYPE,
-                                          "event_payload": {"dedup_key": "change:1:slack:#ai-access"}}
+    assert message.metadata.to_dict() == {
+        "event_type": EVENT_TYPE,
+        "event_payload": {"dedup_key": "change:1:slack:#ai-access"},
+    }
     assert message.replies == ()
 
 
 def test_two_hundred_countries_fit_and_overflow_into_the_thread() -> None:
     codes = tuple(sorted(c.alpha_2 for c in pycountry.countries))[:200]
-    change = Change(kind=ChangeKind.AVAILABILITY, source_id="acme-api", provider="acme", product="api",
-                    removed=codes, added=codes[:120], severity=Severity.HIGH, title="acme api: 200 removed")
+    change = Change(
+        kind=ChangeKind.AVAILABILITY,
+        source_id="acme-api",
+        provider="acme",
+        product="api",
+        removed=codes,
+        added=codes[:120],
+        severity=Severity.HIGH,
+        title="acme api: 200 removed",
+    )
     message = render_change(change, dedup_key="k", detected_at=DETECTED)
     assert len(message.blocks) <= MAX_BLOCKS
     assert all(len(text) <= MAX_SECTION for text in sections_text(message))
@@ -78,8 +97,9 @@ def test_two_hundred_countries_fit_and_overflow_into_the_thread() -> None:
 
 def test_thousands_of_lines_still_respect_the_limits() -> None:
     codes = tuple(sorted(c.alpha_2 for c in pycountry.countries)) * 30  # ~7500 lines
-    change = Change(kind=ChangeKind.SIGNAL, source_id="news", provider="acme", countries=codes,
-                    action="block", title="t")
+    change = Change(
+        kind=ChangeKind.SIGNAL, source_id="news", provider="acme", countries=codes, action="block", title="t"
+    )
     message = render_change(change, dedup_key="k")
     assert len(message.replies) > 1
     for part in (message, *message.replies):
@@ -88,8 +108,15 @@ def test_thousands_of_lines_still_respect_the_limits() -> None:
 
 
 def test_web_text_arrives_inert() -> None:
-    change = Change(kind=ChangeKind.SIGNAL, source_id="news", provider="acme", countries=("CN",),
-                    action="block", title=EVIL, url="https://news.example/a?x=1&y=<2>|3")
+    change = Change(
+        kind=ChangeKind.SIGNAL,
+        source_id="news",
+        provider="acme",
+        countries=("CN",),
+        action="block",
+        title=EVIL,
+        url="https://news.example/a?x=1&y=<2>|3",
+    )
     body = everything(render(change, dedup_key="k"))
     for raw in ("<!channel>", "<@U123>", "<https://evil.example|click>"):
         assert raw not in body
@@ -99,9 +126,15 @@ def test_web_text_arrives_inert() -> None:
 
 
 def test_operator_alerts_are_plain() -> None:
-    change = Change(kind=ChangeKind.OPERATOR, source_id="acme-api", provider="acme", severity=Severity.HIGH,
-                    title="extractor for source acme-api looks broken (collapse): <b>2 names</b>",
-                    url="https://acme.example/countries", diff={"unmapped": ["Atlantis"]})
+    change = Change(
+        kind=ChangeKind.OPERATOR,
+        source_id="acme-api",
+        provider="acme",
+        severity=Severity.HIGH,
+        title="extractor for source acme-api looks broken (collapse): <b>2 names</b>",
+        url="https://acme.example/countries",
+        diff={"unmapped": ["Atlantis"]},
+    )
     message = render(change, dedup_key="op")
     assert message.blocks == () and message.replies == ()
     assert message.text.startswith(":warning: Regionwatch operator: extractor for source acme-api looks broken")
@@ -129,8 +162,10 @@ def test_with_a_public_url_the_alert_links_to_the_web_view() -> None:
     context = json.dumps(message.block_dicts()[-1])
     assert "<https://rw.example.com/change/12|Open change 12 in Regionwatch>" in context
     assert "<https://rw.example.com/country/HK|Who serves Hong Kong SAR China now>" in context
-    assert ("<https://rw.example.com/ask?provider=openai&amp;product=api&amp;country=HK&amp;at=2024-07-09|"
-            "Was openai api available in HK on 2024-07-09?>") in context
+    assert (
+        "<https://rw.example.com/ask?provider=openai&amp;product=api&amp;country=HK&amp;at=2024-07-09|"
+        "Was openai api available in HK on 2024-07-09?>"
+    ) in context
     assert "regionwatch history" not in context
     plain = render_change(HK_MO_VN, dedup_key="k")
     assert "regionwatch history" in json.dumps(plain.block_dicts()[-1])  # no public URL: the CLI command

@@ -88,9 +88,20 @@ def test_country_page_data(story: sessionmaker[Session]) -> None:
 
 def test_changes_touching_names_and_signals(story: sessionmaker[Session]) -> None:
     with transaction(story) as s:
-        record_change(s, Change(kind=ChangeKind.SIGNAL, source_id=None, provider="acme", countries=("CN", "HK"),
-                                action="block", severity=Severity.HIGH, title="acme blocks CN and HK"),
-                      routes=(), detected_at=NOW)
+        record_change(
+            s,
+            Change(
+                kind=ChangeKind.SIGNAL,
+                source_id=None,
+                provider="acme",
+                countries=("CN", "HK"),
+                action="block",
+                severity=Severity.HIGH,
+                title="acme blocks CN and HK",
+            ),
+            routes=(),
+            detected_at=NOW,
+        )
     timeline = overview.country(story, "HK", now=NOW)["timeline"]
     assert [c["kind"] for c in timeline] == ["signal", "availability"]
     assert overview.country(story, "CN", now=NOW)["timeline"][0]["title"] == "acme blocks CN and HK"

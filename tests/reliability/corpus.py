@@ -57,11 +57,16 @@ def load(path: Path) -> BadPage:
     content_type = one.get("content-type", "text/html; charset=utf-8")
     assert "bad" in one and "expect-outcome" in one, f"{path.name}: needs 'bad' and 'expect-outcome'"
     return BadPage(
-        name=path.stem, description=one["bad"], body=body, status=int(one.get("status", 200)),
+        name=path.stem,
+        description=one["bad"],
+        body=body,
+        status=int(one.get("status", 200)),
         headers=dict(h.split(": ", 1) for h in meta.get("header", [])),
         content_type=None if content_type == "none" else content_type,
-        redirect=one.get("redirect"), redirect_status=int(one.get("redirect-status", 302)),
-        gzip=one.get("gzip") == "true", outcomes=frozenset(one["expect-outcome"].split()),
+        redirect=one.get("redirect"),
+        redirect_status=int(one.get("redirect-status", 302)),
+        gzip=one.get("gzip") == "true",
+        outcomes=frozenset(one["expect-outcome"].split()),
         allow_kinds=frozenset(one.get("allow-kinds", "").split()),
     )
 

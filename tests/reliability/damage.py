@@ -70,14 +70,22 @@ def load(path: Path) -> Damaged:
         return int(one[key]) if key in one else None
 
     return Damaged(
-        name=path.stem, description=one["damaged"], fault_class=one["class"],
-        good=(DAMAGED / "good" / f"{one['good']}.html").read_bytes(), body="".join(lines).encode("utf-8"),
-        select=one.get("select", "ul.countries li"), status=int(one.get("status", 200)),
+        name=path.stem,
+        description=one["damaged"],
+        fault_class=one["class"],
+        good=(DAMAGED / "good" / f"{one['good']}.html").read_bytes(),
+        body="".join(lines).encode("utf-8"),
+        select=one.get("select", "ul.countries li"),
+        status=int(one.get("status", 200)),
         headers=dict(h.split(": ", 1) for h in meta.get("header", [])),
         good_headers=dict(h.split(": ", 1) for h in meta.get("good-header", [])),
-        redirect=one.get("redirect"), gzip=one.get("gzip") == "true", cut_to=number("cut-to"),
-        declared_length=number("declared-length"), send_only=number("send-only"),
-        outcomes=frozenset(one["expect-outcome"].split()), reasons=frozenset(one.get("expect-reason", "").split()),
+        redirect=one.get("redirect"),
+        gzip=one.get("gzip") == "true",
+        cut_to=number("cut-to"),
+        declared_length=number("declared-length"),
+        send_only=number("send-only"),
+        outcomes=frozenset(one["expect-outcome"].split()),
+        reasons=frozenset(one.get("expect-reason", "").split()),
         allow_kinds=frozenset(one.get("allow-kinds", "").split()),
     )
 

@@ -57,14 +57,17 @@ def _serve_bad(site: LocalServer, bad: BadPage) -> None:
         target = f"/r/{bad.name}{bad.redirect}"
         site.redirect(path, target, status=bad.redirect_status)
         path = target.split("?", 1)[0]
-    site.set(path, bad.body, status=bad.status, headers=bad.headers,
-             content_type=bad.content_type, gzip=bad.gzip)
+    site.set(path, bad.body, status=bad.status, headers=bad.headers, content_type=bad.content_type, gzip=bad.gzip)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def seen(request: pytest.FixtureRequest, server: LocalServer, sqlite_dbs: SqliteDatabases,
-         postgres_dbs: PostgresDatabases | None, tmp_path_factory: pytest.TempPathFactory,
-         ) -> Iterator[dict[str, Seen]]:
+def seen(
+    request: pytest.FixtureRequest,
+    server: LocalServer,
+    sqlite_dbs: SqliteDatabases,
+    postgres_dbs: PostgresDatabases | None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, Seen]]:
     """Both crawls through `regionwatch crawl`, once per backend; what each source saw."""
     if request.param == "postgres" and postgres_dbs is None:
         pytest.skip("PostgreSQL not configured: set REGIONWATCH_TEST_POSTGRES_URL")
@@ -84,18 +87,21 @@ def seen(request: pytest.FixtureRequest, server: LocalServer, sqlite_dbs: Sqlite
     after = crawler.open_codes()
     with crawler.engine.connect() as conn:
         changes = conn.execute(select(ChangeRow.source_id, ChangeRow.kind)).all()
-        alerts = conn.execute(select(ChangeRow.source_id, ChangeRow.kind)
-                              .join(AlertRow, AlertRow.change_id == ChangeRow.id)).all()
+        alerts = conn.execute(
+            select(ChangeRow.source_id, ChangeRow.kind).join(AlertRow, AlertRow.change_id == ChangeRow.id)
+        ).all()
         snapshots = [s for (s,) in conn.execute(select(SnapshotRow.source_id))]
     yield {
         bad.name: Seen(
-            row=second[bad.name], first_outcome=first[bad.name]["outcome"],
+            row=second[bad.name],
+            first_outcome=first[bad.name]["outcome"],
             open_before=before.get("p-" + bad.name, frozenset()),
             open_after=after.get("p-" + bad.name, frozenset()),
             change_kinds=[k for s, k in changes if s == bad.name],
             alert_kinds=[k for s, k in alerts if s == bad.name],
             snapshots=snapshots.count(bad.name),
-        ) for bad in CORPUS
+        )
+        for bad in CORPUS
     }
     crawler.close()
     if isinstance(dbs, PostgresDatabases):
@@ -121,7 +127,10 @@ def test_a_bad_page_changes_nothing_and_alerts_nobody(bad: BadPage, seen: dict[s
 
 def test_failed_fetches_keep_no_snapshot(seen: dict[str, Seen]) -> None:
     """An error outcome stores no snapshot: the bad body can never become a baseline."""
-    errors = {name for name, s in seen.items()
-              if s.row["outcome"] not in ("changed", "unchanged", "suspect", "held", "not_modified")}
+    errors = {
+        name
+        for name, s in seen.items()
+        if s.row["outcome"] not in ("changed", "unchanged", "suspect", "held", "not_modified")
+    }
     assert len(errors) >= 20
     assert {name: seen[name].snapshots for name in errors} == dict.fromkeys(errors, 1)

@@ -42,10 +42,14 @@ class TrueChange:
 
 TRUE_CHANGES = [
     TrueChange("one-added", page(FORTY), page([*FORTY, "Vietnam"]), ("VN",), ()),
-    TrueChange("three-scattered-removals", page(FORTY), page([n for n in FORTY if n not in ("Chile", "Kenya", "Peru")]),
-               (), ("CL", "KE", "PE")),
-    TrueChange("china-removed-hong-kong-kept", FORTY_CN,
-               page(sorted(FORTY)), (), ("CN",)),
+    TrueChange(
+        "three-scattered-removals",
+        page(FORTY),
+        page([n for n in FORTY if n not in ("Chile", "Kenya", "Peru")]),
+        (),
+        ("CL", "KE", "PE"),
+    ),
+    TrueChange("china-removed-hong-kong-kept", FORTY_CN, page(sorted(FORTY)), (), ("CN",)),
     TrueChange("one-swapped", page(FORTY), page([*(n for n in FORTY if n != "Ghana"), "Vietnam"]), ("VN",), ("GH",)),
 ]
 
@@ -83,14 +87,26 @@ def _serve_damaged(site: LocalServer, d: Damaged) -> None:
         target = f"/moved/{d.name}{d.redirect}"
         site.redirect(path, target)
         path = target
-    site.set(path, d.body, status=d.status, headers=d.headers, gzip=d.gzip, cut_to=d.cut_to,
-             declared_length=d.declared_length, send_only=d.send_only)
+    site.set(
+        path,
+        d.body,
+        status=d.status,
+        headers=d.headers,
+        gzip=d.gzip,
+        cut_to=d.cut_to,
+        declared_length=d.declared_length,
+        send_only=d.send_only,
+    )
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def seen(request: pytest.FixtureRequest, server: LocalServer, sqlite_dbs: SqliteDatabases,
-         postgres_dbs: PostgresDatabases | None, tmp_path_factory: pytest.TempPathFactory,
-         ) -> Iterator[dict[str, Seen]]:
+def seen(
+    request: pytest.FixtureRequest,
+    server: LocalServer,
+    sqlite_dbs: SqliteDatabases,
+    postgres_dbs: PostgresDatabases | None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, Seen]]:
     """Three crawls through `regionwatch crawl`, once per backend; what each source saw."""
     if request.param == "postgres" and postgres_dbs is None:
         pytest.skip("PostgreSQL not configured: set REGIONWATCH_TEST_POSTGRES_URL")
@@ -118,20 +134,23 @@ def seen(request: pytest.FixtureRequest, server: LocalServer, sqlite_dbs: Sqlite
     after = crawler.open_codes()
     with crawler.engine.connect() as conn:
         changes = conn.execute(select(ChangeRow.source_id, ChangeRow.kind)).all()
-        alerts = conn.execute(select(ChangeRow.source_id, ChangeRow.kind)
-                              .join(AlertRow, AlertRow.change_id == ChangeRow.id)).all()
+        alerts = conn.execute(
+            select(ChangeRow.source_id, ChangeRow.kind).join(AlertRow, AlertRow.change_id == ChangeRow.id)
+        ).all()
         fetches = conn.execute(select(FetchRow.source_id, FetchRow.outcome).order_by(FetchRow.id)).all()
         held = conn.execute(select(HeldChangeRow.source_id, HeldChangeRow.reason)).all()
     names = [d.name for d in CORPUS] + [t.name for t in TRUE_CHANGES]
     yield {
         name: Seen(
-            rows=(second[name], third[name]), open_before=before.get("p-" + name, frozenset()),
+            rows=(second[name], third[name]),
+            open_before=before.get("p-" + name, frozenset()),
             open_after=(middle.get("p-" + name, frozenset()), after.get("p-" + name, frozenset())),
             change_kinds=Counter(k for s, k in changes if s == name),
             alert_kinds=Counter(k for s, k in alerts if s == name),
             fetch_outcomes=tuple(o for s, o in fetches if s == name),
             held_reasons=frozenset(r for s, r in held if s == name),
-        ) for name in names
+        )
+        for name in names
     }
     crawler.close()
     if isinstance(dbs, PostgresDatabases):
@@ -171,15 +190,18 @@ def test_a_true_change_is_alerted_once_after_its_confirming_read(change: TrueCha
 
 def test_a_304_never_confirms_not_even_to_a_request_without_validators(site: LocalServer, crawler: Crawler) -> None:
     """A broken cache answers 304 to everything: the held change waits until a body is read."""
-    crawler.catalog_path.write_text(f"""[[source]]
+    crawler.catalog_path.write_text(
+        f"""[[source]]
 id = "acme"
 kind = "page"
-url = "{site.url('/countries')}"
+url = "{site.url("/countries")}"
 provider = "acme"
 product = "api"
 [source.availability]
 select = "ul.countries li"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     site.set("/countries", page(FORTY))
     assert [r["outcome"] for r in crawler.json("crawl", "--all")] == ["changed"]
     fewer = page([n for n in FORTY if n != "Kenya"])

@@ -39,23 +39,30 @@ READ_OUTCOMES = {"held", "confirmed"}
 
 def _catalog(site: LocalServer, crawler: Crawler) -> None:
     site.set("/countries", page(FORTY))
-    crawler.catalog_path.write_text(f"""
+    crawler.catalog_path.write_text(
+        f"""
 [[source]]
 id = "acme-api"
 kind = "page"
-url = "{site.url('/countries')}"
+url = "{site.url("/countries")}"
 provider = "acme"
 product = "api"
 every = "1h"
 [source.availability]
 select = "ul.countries li"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
 
 
 def _slack_env(slack: FakeSlack) -> dict[str, str]:
-    return {"REGIONWATCH_SLACK__TOKEN": "xoxb-test", "REGIONWATCH_SLACK__API_URL": slack.api_url,
-            "REGIONWATCH_SLACK__CHANNEL": "#ai-access", "REGIONWATCH_SLACK__LEASE": "2",
-            "REGIONWATCH_SLACK__INTERVAL": "0"}
+    return {
+        "REGIONWATCH_SLACK__TOKEN": "xoxb-test",
+        "REGIONWATCH_SLACK__API_URL": slack.api_url,
+        "REGIONWATCH_SLACK__CHANNEL": "#ai-access",
+        "REGIONWATCH_SLACK__LEASE": "2",
+        "REGIONWATCH_SLACK__INTERVAL": "0",
+    }
 
 
 def _make_due(crawler: Crawler) -> None:
@@ -67,9 +74,15 @@ def _daemon(crawler: Crawler, env: Mapping[str, str]) -> subprocess.Popen[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("REGIONWATCH_")}
     full.update(crawler.env)
     full.update(env)
-    return subprocess.Popen([sys.executable, "-m", "monitor", "run", "--tick", "1"],
-                            cwd=crawler.workdir, env=full, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "run", "--tick", "1"],
+        cwd=crawler.workdir,
+        env=full,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _kill_all(daemon: subprocess.Popen[str]) -> None:
@@ -88,8 +101,10 @@ def _consistent(crawler: Crawler) -> None:
         fetches = conn.execute(select(FetchRow.outcome, FetchRow.snapshot_id)).all()
         snapshots = set(conn.scalars(select(SnapshotRow.id)))
         open_rows = conn.execute(
-            select(AvailabilityRow.country, func.count()).where(AvailabilityRow.valid_to.is_(None))
-            .group_by(AvailabilityRow.country)).all()
+            select(AvailabilityRow.country, func.count())
+            .where(AvailabilityRow.valid_to.is_(None))
+            .group_by(AvailabilityRow.country)
+        ).all()
     for outcome, snapshot_id in fetches:
         if outcome in READ_OUTCOMES:  # a read that stored new content, or read the stored one again
             assert snapshot_id is None or snapshot_id in snapshots, (outcome, snapshot_id)
@@ -124,19 +139,21 @@ def _open(crawler: Crawler) -> set[str]:
         return set(conn.scalars(select(AvailabilityRow.country).where(AvailabilityRow.valid_to.is_(None))))
 
 
-def test_a_locked_sqlite_database_makes_the_crawl_wait_not_fail(site: LocalServer,
-                                                                 sqlite_crawler: Crawler) -> None:
+def test_a_locked_sqlite_database_makes_the_crawl_wait_not_fail(site: LocalServer, sqlite_crawler: Crawler) -> None:
     _catalog(site, sqlite_crawler)
     path = make_url(sqlite_crawler.db_url).database
     assert path
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # the write lock, as another writer would hold it
     started = time.monotonic()
-    crawl = subprocess.Popen([sys.executable, "-m", "monitor", "crawl", "--all", "--format", "json"],
-                             cwd=sqlite_crawler.workdir, text=True, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE,
-                             env={**{k: v for k, v in os.environ.items() if not k.startswith("REGIONWATCH_")},
-                                  **sqlite_crawler.env})
+    crawl = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "crawl", "--all", "--format", "json"],
+        cwd=sqlite_crawler.workdir,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("REGIONWATCH_")}, **sqlite_crawler.env},
+    )
     time.sleep(4)
     assert crawl.poll() is None, "the crawl finished while the database was locked"
     holder.execute("ROLLBACK")
@@ -163,7 +180,8 @@ def test_a_postgres_restart_is_survived_by_the_next_job(site: LocalServer, crawl
             with psycopg.connect(conninfo.render_as_string(hide_password=False), autocommit=True) as admin:
                 killed = admin.execute(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                ).fetchone()
             assert killed and killed[0] >= 1
             site.set("/countries", page(STEP2))
             crawler.close()
@@ -203,8 +221,7 @@ def test_a_daemon_killed_at_random_loses_and_repeats_nothing(site: LocalServer, 
         assert final.returncode == 0, final.stderr
         messages = slack.messages("#ai-access")
     with crawler.engine.connect() as conn:
-        changes = conn.scalar(select(func.count()).select_from(ChangeRow)
-                              .where(ChangeRow.kind == "availability"))
+        changes = conn.scalar(select(func.count()).select_from(ChangeRow).where(ChangeRow.kind == "availability"))
         statuses = list(conn.scalars(select(AlertRow.status)))
     assert changes == 1 and statuses == ["sent"], phases
     assert len(messages) == 1 and all(c in messages[0].content() for c in ("HK", "MO", "VN"))

@@ -38,11 +38,12 @@ def _free_port() -> int:
 
 
 def _catalog(site: LocalServer, crawler: Crawler) -> None:
-    crawler.catalog_path.write_text(f"""
+    crawler.catalog_path.write_text(
+        f"""
 [[source]]
 id = "acme-api"
 kind = "page"
-url = "{site.url('/countries')}"
+url = "{site.url("/countries")}"
 provider = "acme"
 product = "api"
 [source.availability]
@@ -52,7 +53,9 @@ exclude = ["nav", "footer"]
 [[route]]
 slack_channel = "#ai-access"
 email = ["ops@example.com"]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
 
 
 def test_secrets_never_reach_output_logs_or_the_database(site: LocalServer, crawler: Crawler) -> None:
@@ -63,11 +66,18 @@ def test_secrets_never_reach_output_logs_or_the_database(site: LocalServer, craw
     outputs: list[str] = []
     with FakeSlack() as slack:
         slack.script("chat.postMessage", *[Fault(status=500)] * 3, Fault(error="invalid_auth"))
-        env = {"REGIONWATCH_SLACK__TOKEN": TOKEN, "REGIONWATCH_SLACK__API_URL": slack.api_url,
-               "REGIONWATCH_SMTP__HOST": "127.0.0.1", "REGIONWATCH_SMTP__PORT": str(_free_port()),
-               "REGIONWATCH_SMTP__USERNAME": "regionwatch", "REGIONWATCH_SMTP__PASSWORD": PASSWORD,
-               "REGIONWATCH_SMTP__SECURITY": "none", "REGIONWATCH_DIGEST__RECIPIENTS": "ops@example.com",
-               "REGIONWATCH_WEB__TOKEN": WEB_TOKEN, "REGIONWATCH_SLACK__BACKOFF": "0"}
+        env = {
+            "REGIONWATCH_SLACK__TOKEN": TOKEN,
+            "REGIONWATCH_SLACK__API_URL": slack.api_url,
+            "REGIONWATCH_SMTP__HOST": "127.0.0.1",
+            "REGIONWATCH_SMTP__PORT": str(_free_port()),
+            "REGIONWATCH_SMTP__USERNAME": "regionwatch",
+            "REGIONWATCH_SMTP__PASSWORD": PASSWORD,
+            "REGIONWATCH_SMTP__SECURITY": "none",
+            "REGIONWATCH_DIGEST__RECIPIENTS": "ops@example.com",
+            "REGIONWATCH_WEB__TOKEN": WEB_TOKEN,
+            "REGIONWATCH_SLACK__BACKOFF": "0",
+        }
         commands = [
             ("--debug", "crawl", "--all"),
             ("--debug", "alerts", "dispatch"),
@@ -102,8 +112,12 @@ def test_only_catalog_urls_are_fetched_and_odd_schemes_refused(site: LocalServer
     site.redirect("/to-file", "file:///etc/passwd")
     site.redirect("/to-data", "data:text/html,<ul class='countries'><li>France</li></ul>")
     site.redirect("/to-js", "javascript:alert(1)")
-    crawler.catalog(page("list", site.url("/countries")), page("file", site.url("/to-file")),
-                    page("data", site.url("/to-data")), page("js", site.url("/to-js")))
+    crawler.catalog(
+        page("list", site.url("/countries")),
+        page("file", site.url("/to-file")),
+        page("data", site.url("/to-data")),
+        page("js", site.url("/to-js")),
+    )
     rows = {r["source"]: r for r in crawler.json("crawl", "--all")}
     assert rows["list"]["outcome"] == "changed"
     assert (rows["file"]["outcome"], rows["data"]["outcome"]) == ("http_4xx", "http_4xx")

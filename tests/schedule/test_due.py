@@ -13,7 +13,8 @@ from monitor.schedule.lock import daemon_lock
 from monitor.schedule.triggers import digest_trigger
 from monitor.sources.catalog import parse_catalog
 
-CATALOG = parse_catalog("""
+CATALOG = parse_catalog(
+    """
 [[source]]
 id = "hourly"
 kind = "feed"
@@ -28,7 +29,9 @@ url = "https://example.com/off"
 provider = "example"
 every = "1h"
 enabled = false
-""", origin="t")
+""",
+    origin="t",
+)
 NOW = datetime(2024, 7, 1, 12, tzinfo=UTC)
 
 

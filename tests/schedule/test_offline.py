@@ -15,11 +15,17 @@ from monitor.types import Catalog
 
 def test_offline_is_said_once_and_so_is_back_online(caplog: pytest.LogCaptureFixture) -> None:
     engine = create_engine("sqlite://")
-    daemon = Daemon(Settings(database_url="sqlite://"), Catalog(sources=()), engine,
-                    clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    daemon = Daemon(
+        Settings(database_url="sqlite://"), Catalog(sources=()), engine, clock=lambda: datetime(2026, 1, 1, tzinfo=UTC)
+    )
     with caplog.at_level(logging.WARNING, logger="monitor.schedule.daemon"):
-        for counts in ({"dns": 20, "connect": 3}, {"dns": 23}, {"timeout": 2}, {"unchanged": 1, "dns": 22},
-                       {"unchanged": 23}):
+        for counts in (
+            {"dns": 20, "connect": 3},
+            {"dns": 23},
+            {"timeout": 2},
+            {"unchanged": 1, "dns": 22},
+            {"unchanged": 23},
+        ):
             daemon._note_offline(counts)
     messages = [r.getMessage() for r in caplog.records]
     assert len([m for m in messages if "looks offline" in m]) == 1

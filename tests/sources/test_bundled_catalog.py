@@ -69,17 +69,21 @@ def openai_layout(markdown: str) -> str:
 
 def anthropic_layout(markdown: str) -> str:
     sidebar, article = _split_sidebar(markdown)
-    return (f"<html><body><div id='sidebar'>{_render(sidebar)}</div><div id='content-area'>"
-            f"<div class='prose'>{_render(article)}</div></div></body></html>")
+    return (
+        f"<html><body><div id='sidebar'>{_render(sidebar)}</div><div id='content-area'>"
+        f"<div class='prose'>{_render(article)}</div></div></body></html>"
+    )
 
 
 def devsite_layout(markdown: str) -> str:
     sidebar, article = _split_sidebar(markdown)
     toc = [line for line in article if _TOC_BULLET.match(line)]
     body = [line for line in article if not _TOC_BULLET.match(line)]
-    return (f"<html><body><nav>{_render(sidebar)}</nav><article class='devsite-article'>"
-            f"<devsite-toc class='devsite-nav'>{_render(toc)}</devsite-toc>"
-            f"<div class='devsite-article-body clearfix'>{_render(body)}</div></article></body></html>")
+    return (
+        f"<html><body><nav>{_render(sidebar)}</nav><article class='devsite-article'>"
+        f"<devsite-toc class='devsite-nav'>{_render(toc)}</devsite-toc>"
+        f"<div class='devsite-article-body clearfix'>{_render(body)}</div></article></body></html>"
+    )
 
 
 def _read(realdata: Path, name: str, source_id: str, layout: Callable[[str], str] | None) -> Claim:
@@ -142,8 +146,9 @@ def test_anthropic_selector_on_the_live_html(realdata: Path, name: str) -> None:
         ("gemini__drsnuggles__5c235bd.md", "gemini-api-regions", devsite_layout, 222, 222),
     ],
 )
-def test_selector_on_the_saved_copies(realdata: Path, name: str, source_id: str,
-                                      layout: Callable[[str], str], names: int, codes: int) -> None:
+def test_selector_on_the_saved_copies(
+    realdata: Path, name: str, source_id: str, layout: Callable[[str], str], names: int, codes: int
+) -> None:
     claim = _read(realdata, name, source_id, layout)
     assert claim.unmapped == ()
     assert claim.names == names

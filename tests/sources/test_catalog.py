@@ -58,16 +58,28 @@ def test_parse_good_catalog() -> None:
     [
         (('kind = "page"', 'kind = "pdf"', 1), "source 'openai-api-countries': key 'kind': unknown kind 'pdf'"),
         (('every = "6h"', 'every = "6x"', 1), "source 'openai-api-countries': key 'every': bad duration '6x'"),
-        (('select = "main li"', 'select = ""', 1), "source 'openai-api-countries': key 'availability.select': missing selector"),
+        (
+            ('select = "main li"', 'select = ""', 1),
+            "source 'openai-api-countries': key 'availability.select': missing selector",
+        ),
         (('select = "main li"', 'select = "main li"\nsection = " "', 1), "key 'availability.section': empty"),
         (('select = "main li"', 'select = "main li["', 1), "key 'availability.select': bad CSS selector 'main li['"),
         (('select = "main li"', 'select = "xpath://li[@class="', 1), "key 'availability.select': bad XPath"),
         (('exclude = ["nav", "footer"]', 'exclude = ["nav", "foot>>er"]', 1), "key 'availability.exclude': bad CSS"),
-        (('url = "https://openai.com/news/rss.xml"', 'url = "ftp://openai.com/x"', 1), "source 'openai-news': key 'url': bad URL"),
-        (('id = "openai-news"', 'id = "openai-api-countries"', 1), "source 'openai-api-countries': key 'id': duplicate id"),
+        (
+            ('url = "https://openai.com/news/rss.xml"', 'url = "ftp://openai.com/x"', 1),
+            "source 'openai-news': key 'url': bad URL",
+        ),
+        (
+            ('id = "openai-news"', 'id = "openai-api-countries"', 1),
+            "source 'openai-api-countries': key 'id': duplicate id",
+        ),
         (('every = "1h"', 'every = "1h"\ncolour = "red"', 1), "source 'openai-news': key 'colour': unknown key"),
-        (('exclude = ["nav", "footer"]', 'exclude = ["nav"]\nselector = "x"', 1), "key 'availability.selector': unknown key"),
-        (('slack_channel = "#ai-access"', 'email = []', 1), "route #1: key 'slack_channel'"),
+        (
+            ('exclude = ["nav", "footer"]', 'exclude = ["nav"]\nselector = "x"', 1),
+            "key 'availability.selector': unknown key",
+        ),
+        (('slack_channel = "#ai-access"', "email = []", 1), "route #1: key 'slack_channel'"),
         (('countries = ["cn", "HK", "MO"]', 'countries = ["China"]', 1), "route #1: key 'countries'"),
     ],
 )
@@ -94,7 +106,8 @@ def test_not_toml_and_unreadable(tmp_path: Path) -> None:
 
 
 def test_a_section_is_read_into_the_spec() -> None:
-    catalog = parse_catalog(GOOD.replace('select = "main li"', 'select = "main li"\nsection = "Which countries"', 1),
-                            origin="good.toml")
+    catalog = parse_catalog(
+        GOOD.replace('select = "main li"', 'select = "main li"\nsection = "Which countries"', 1), origin="good.toml"
+    )
     spec = catalog.by_id()["openai-api-countries"].availability
     assert spec is not None and spec.section == "Which countries"

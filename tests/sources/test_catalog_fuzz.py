@@ -12,7 +12,10 @@ from monitor.sources.catalog import parse_catalog
 
 KEYS = ["id", "kind", "url", "provider", "product", "every", "ignore", "language", "enabled", "note", "colour"]
 VALUES = st.one_of(
-    st.text(max_size=30), st.integers(), st.booleans(), st.floats(allow_nan=False),
+    st.text(max_size=30),
+    st.integers(),
+    st.booleans(),
+    st.floats(allow_nan=False),
     st.lists(st.text(max_size=10), max_size=3),
     st.sampled_from(["page", "feed", "https://example.com/x", "6h", "1m", "0s", "x-y", "[", "(?P<"]),
 )
@@ -40,8 +43,10 @@ def test_any_text(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=8), max_size=4),
-       st.dictionaries(st.sampled_from(["select", "exclude", "max_unmapped", "selector"]), VALUES, max_size=3))
+@given(
+    st.lists(st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=8), max_size=4),
+    st.dictionaries(st.sampled_from(["select", "exclude", "max_unmapped", "selector"]), VALUES, max_size=3),
+)
 def test_any_entry_shape(entries: list[dict[str, object]], availability: dict[str, object]) -> None:
     blocks = []
     for entry in entries:

@@ -16,8 +16,13 @@ from spiders.feeds import FeedSpider
 from spiders.pages import PageSpider
 
 NOW = datetime(2025, 9, 4, 12, 0, tzinfo=UTC)
-PAGE = FetchTarget(source_id="rules", kind=SourceKind.PAGE, url="https://x.test/rules",
-                   etag='"abc"', last_modified="Wed, 03 Sep 2025 10:00:00 GMT")
+PAGE = FetchTarget(
+    source_id="rules",
+    kind=SourceKind.PAGE,
+    url="https://x.test/rules",
+    etag='"abc"',
+    last_modified="Wed, 03 Sep 2025 10:00:00 GMT",
+)
 FEED = FetchTarget(source_id="news", kind=SourceKind.FEED, url="https://x.test/feed.xml")
 
 
@@ -47,8 +52,13 @@ def answer(status: int, body: bytes, headers: dict[str, str], url: str = PAGE.ur
 
 
 def test_a_page_becomes_a_capture_with_lower_case_headers() -> None:
-    (capture,) = spider().answered(answer(200, b"<html>Albania</html>", {
-        "Content-Type": "text/html", "ETag": '"v2"', "Last-Modified": "Thu, 04 Sep 2025"}))
+    (capture,) = spider().answered(
+        answer(
+            200,
+            b"<html>Albania</html>",
+            {"Content-Type": "text/html", "ETag": '"v2"', "Last-Modified": "Thu, 04 Sep 2025"},
+        )
+    )
     assert (capture.source_id, capture.status, capture.outcome) == ("rules", 200, None)
     assert capture.headers["content-type"] == "text/html" and capture.etag == '"v2"'
     assert capture.last_modified == "Thu, 04 Sep 2025" and capture.body == b"<html>Albania</html>"
@@ -60,8 +70,9 @@ def test_settled_answers_carry_their_outcome() -> None:
     assert limited.outcome is Outcome.RATE_LIMITED and limited.retry_after == 90
     (same,) = spider().answered(answer(304, b"", {}))
     assert same.outcome is Outcome.NOT_MODIFIED
-    (login,) = spider().answered(answer(200, b"<html>Sign in</html>", {"Content-Type": "text/html"},
-                                        url="https://x.test/login?next=/rules"))
+    (login,) = spider().answered(
+        answer(200, b"<html>Sign in</html>", {"Content-Type": "text/html"}, url="https://x.test/login?next=/rules")
+    )
     assert login.outcome is Outcome.BLOCKED and login.final_url.endswith("/login?next=/rules")
 
 
@@ -75,8 +86,7 @@ def test_a_failure_becomes_a_capture_too() -> None:
 def test_scrapy_logs_a_capture_by_source_not_by_body() -> None:
     from monitor.fetch.logformat import CaptureLogFormatter
 
-    (capture,) = spider().answered(answer(200, b"<html>" + b"x" * 5000 + b"</html>",
-                                          {"Content-Type": "text/html"}))
+    (capture,) = spider().answered(answer(200, b"<html>" + b"x" * 5000 + b"</html>", {"Content-Type": "text/html"}))
     line = CaptureLogFormatter().scraped(capture, None, spider())
     text = line["msg"] % line["args"]
     assert text == "source rules captured: read (HTTP 200, 5013 bytes)"

@@ -24,20 +24,31 @@ def observe(session: Session, provider: str, codes: frozenset[str], at: datetime
     """What the pipeline does with a confirmed observation."""
     previous = open_codes(session, provider, "api") or frozenset()
     added, removed = diff_sets(previous, codes)
-    apply_set_change(session, provider=provider, product="api", added=added, removed=removed,
-                     valid_from=at, recorded_at=at, change_id=None, snapshot_id=None)
+    apply_set_change(
+        session,
+        provider=provider,
+        product="api",
+        added=added,
+        removed=removed,
+        valid_from=at,
+        recorded_at=at,
+        change_id=None,
+        snapshot_id=None,
+    )
 
 
 observations = st.lists(
     st.tuples(st.integers(min_value=1, max_value=30), st.frozensets(st.sampled_from(CODES))),
-    min_size=1, max_size=8,
+    min_size=1,
+    max_size=8,
 )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=observations, probes=st.lists(st.integers(min_value=0, max_value=300), max_size=10))
-def test_interval_invariants(sessions: sessionmaker[Session], steps: list[tuple[int, frozenset[str]]],
-                             probes: list[int]) -> None:
+def test_interval_invariants(
+    sessions: sessionmaker[Session], steps: list[tuple[int, frozenset[str]]], probes: list[int]
+) -> None:
     provider = f"p{next(_providers)}"
     timeline: list[tuple[datetime, frozenset[str]]] = []
     at = T0

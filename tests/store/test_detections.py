@@ -21,14 +21,14 @@ def test_eight_step_replay_gives_exactly_one_availability_change(sessions: sessi
     day = timedelta(days=1)
     step2 = [n for n in FORTY if n not in ("Hong Kong", "Macao")] + ["Vietnam"]
     restyled = page(list(reversed(step2)), item_class="item-v2")
-    r.observe(page(FORTY), T0)                                   # 1: baseline of 40
-    first = r.observe(page(step2), T0 + day)                     # 2: HK, MO out; VN in
-    r.observe(restyled, T0 + 2 * day)                            # 3: reorder and restyle only
+    r.observe(page(FORTY), T0)  # 1: baseline of 40
+    first = r.observe(page(step2), T0 + day)  # 2: HK, MO out; VN in
+    r.observe(restyled, T0 + 2 * day)  # 3: reorder and restyle only
     # 4 (403 challenge) never reaches detection: it is a failed fetch
-    r.observe(CHALLENGE, T0 + 4 * day)                           # 5: 200 challenge page
-    r.observe(REDESIGN, T0 + 5 * day)                            # 6: the list is gone
-    r.observe(NAVIGATION, T0 + 6 * day)                          # 7: selector reads navigation
-    r.observe(restyled, T0 + 7 * day)                            # 8: back to 3
+    r.observe(CHALLENGE, T0 + 4 * day)  # 5: 200 challenge page
+    r.observe(REDESIGN, T0 + 5 * day)  # 6: the list is gone
+    r.observe(NAVIGATION, T0 + 6 * day)  # 7: selector reads navigation
+    r.observe(restyled, T0 + 7 * day)  # 8: back to 3
     with sessions() as s:
         kinds = dict(s.execute(select(ChangeRow.kind, func.count()).group_by(ChangeRow.kind)).all())
         assert kinds.get("availability") == 1

@@ -56,8 +56,9 @@ def test_partial_unique_index_allows_one_open_row(sessions) -> None:  # type: ig
     t0, t1 = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC)
 
     def row(valid_to: datetime | None) -> AvailabilityRow:
-        return AvailabilityRow(provider="openai", product="api", country="HK", valid_from=t0,
-                               valid_to=valid_to, recorded_at=t0)
+        return AvailabilityRow(
+            provider="openai", product="api", country="HK", valid_from=t0, valid_to=valid_to, recorded_at=t0
+        )
 
     with transaction(factory) as session:
         session.add_all([row(t1), row(t1), row(None)])  # closed rows may repeat

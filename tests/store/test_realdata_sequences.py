@@ -21,8 +21,12 @@ from tests.replay import Replayer
 from tests.sources.test_bundled_catalog import anthropic_layout, devsite_layout
 
 T0 = datetime(2025, 5, 2, tzinfo=UTC)
-ANTHROPIC = ["anthropic__swilliams__88a217c.html", "anthropic__swilliams__969a700.html",
-             "anthropic__pocketllm__530233f.md", "anthropic__xiqi__098160d.md"]
+ANTHROPIC = [
+    "anthropic__swilliams__88a217c.html",
+    "anthropic__swilliams__969a700.html",
+    "anthropic__pocketllm__530233f.md",
+    "anthropic__xiqi__098160d.md",
+]
 GEMINI = ["gemini__codephreak__07dfb33.md", "gemini__drsnuggles__5c235bd.md"]
 
 

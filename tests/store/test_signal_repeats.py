@@ -22,7 +22,8 @@ from monitor.store.models import AlertRow, ChangeRow, NewsItemRow
 from monitor.store.news import record_entries
 from monitor.types import FeedEntry
 
-CATALOG = parse_catalog("""
+CATALOG = parse_catalog(
+    """
 [[source]]
 id = "openai-news"
 kind = "feed"
@@ -42,25 +43,41 @@ kind = "feed"
 url = "https://press.example/id.xml"
 provider = "press"
 language = "id"
-""", origin="test")
+""",
+    origin="test",
+)
 SOURCES = CATALOG.by_id()
 T0 = datetime(2024, 6, 25, 18, tzinfo=UTC)
 
-NOTICE = ("OpenAI will block API traffic from unsupported regions from July 9",
-          "API requests from regions OpenAI does not support, including mainland China, Hong Kong and "
-          "Macau, will be blocked from 9 July 2024.")
-ZH = ("OpenAI 将于7月9日起阻止来自不支持地区的API访问",
-      "OpenAI 通知开发者：自2024年7月9日起，将封锁来自中国大陆、香港和澳门的 API 流量。")
-ID = ("OpenAI akan memblokir akses API dari China mulai 9 Juli",
-      "Mulai 9 Juli 2024 lalu lintas API dari China, Hong Kong dan Makau akan diblokir OpenAI.")
-WIDER = ("OpenAI will block API traffic from Russia and Iran from July 9",
-         "API requests from Russia and Iran will be blocked from 9 July 2024.")
+NOTICE = (
+    "OpenAI will block API traffic from unsupported regions from July 9",
+    "API requests from regions OpenAI does not support, including mainland China, Hong Kong and "
+    "Macau, will be blocked from 9 July 2024.",
+)
+ZH = (
+    "OpenAI 将于7月9日起阻止来自不支持地区的API访问",
+    "OpenAI 通知开发者：自2024年7月9日起，将封锁来自中国大陆、香港和澳门的 API 流量。",
+)
+ID = (
+    "OpenAI akan memblokir akses API dari China mulai 9 Juli",
+    "Mulai 9 Juli 2024 lalu lintas API dari China, Hong Kong dan Makau akan diblokir OpenAI.",
+)
+WIDER = (
+    "OpenAI will block API traffic from Russia and Iran from July 9",
+    "API requests from Russia and Iran will be blocked from 9 July 2024.",
+)
 
 
 def _entry(title: str, text: str, published: datetime) -> FeedEntry:
     digest = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
-    return FeedEntry(key=digest[:16], link=f"https://example.org/{digest[:8]}", title=title, summary=text,
-                     published=published, content_hash=digest)
+    return FeedEntry(
+        key=digest[:16],
+        link=f"https://example.org/{digest[:8]}",
+        title=title,
+        summary=text,
+        published=published,
+        content_hash=digest,
+    )
 
 
 def _read(sessions: sessionmaker[Session], source_id: str, item: tuple[str, str], at: datetime) -> list[int]:

@@ -13,8 +13,16 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-crash-reporter", "--no-first-run", "--hide-scrollbars")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-crash-reporter",
+    "--no-first-run",
+    "--hide-scrollbars",
+)
 
 MIN_WIDTH = 500  # headless Chromium makes no narrower window; narrower pages are shown in an iframe
 
@@ -26,7 +34,8 @@ def framed(url: str, width: int, height: int = 900) -> str:
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     return f"{parts.scheme}://{parts.netloc}/__probe__/frame?" + urlencode(
-        {"path": path, "width": width, "height": height})
+        {"path": path, "width": width, "height": height}
+    )
 
 
 needs_chromium = pytest.mark.skipif(
@@ -42,8 +51,13 @@ class Browser:
         self.profile = profile
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([str(CHROMIUM), *FLAGS, f"--user-data-dir={self.profile}", *args],
-                                capture_output=True, text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [str(CHROMIUM), *FLAGS, f"--user-data-dir={self.profile}", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr[-2000:]
         return result
 
@@ -53,8 +67,12 @@ class Browser:
 
     def probe(self, url: str, *, width: int) -> tuple[lxml.html.HtmlElement, dict[str, Any]]:
         """The DOM at a window width, and what tests/web/probe.py's script measured there (axe included)."""
-        out = self._run("--dump-dom", f"--window-size={max(width, MIN_WIDTH)},900", "--virtual-time-budget=15000",
-                        framed(url, width)).stdout
+        out = self._run(
+            "--dump-dom",
+            f"--window-size={max(width, MIN_WIDTH)},900",
+            "--virtual-time-budget=15000",
+            framed(url, width),
+        ).stdout
         dom = lxml.html.fromstring(out)
         (pre,) = dom.xpath('//pre[@id="__probe__"]')
         measured: dict[str, Any] = json.loads(pre.text_content())
@@ -66,7 +84,8 @@ class Browser:
         target = ARTIFACTS / name
         target.unlink(missing_ok=True)
         width, height = (int(n) for n in size.split(","))
-        self._run(f"--screenshot={target}", f"--window-size={max(width, MIN_WIDTH)},{height}",
-                  framed(url, width, height))
+        self._run(
+            f"--screenshot={target}", f"--window-size={max(width, MIN_WIDTH)},{height}", framed(url, width, height)
+        )
         assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         return target

@@ -46,9 +46,12 @@ window.addEventListener('message', (e) => {
 def frame_page(path: str, width: int, height: int) -> bytes:
     """A page holding ``path`` in an iframe ``width`` px wide (the screen of a phone)."""
     from html import escape
-    return (f'<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">'
-            f'<iframe src="{escape(path)}" style="border:0;width:{width}px;height:{height}px;display:block"></iframe>'
-            f'<script src="/__probe__/frame.js"></script></body></html>').encode()
+
+    return (
+        f'<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">'
+        f'<iframe src="{escape(path)}" style="border:0;width:{width}px;height:{height}px;display:block"></iframe>'
+        f'<script src="/__probe__/frame.js"></script></body></html>'
+    ).encode()
 
 
 class Probe:
@@ -70,8 +73,11 @@ class Probe:
             return
         if scope["path"] == "/__probe__/frame":
             query = dict(parse_qsl(scope["query_string"].decode()))
-            await _send(send, frame_page(query["path"], int(query["width"]), int(query.get("height", "900"))),
-                        media_type=b"text/html; charset=utf-8")
+            await _send(
+                send,
+                frame_page(query["path"], int(query["width"]), int(query.get("height", "900"))),
+                media_type=b"text/html; charset=utf-8",
+            )
             return
         if scope["path"] == "/__probe__/axe.js" and self.axe is not None:
             await _send(send, self.axe)
@@ -95,8 +101,9 @@ class Probe:
     async def _finish(self, send: Send, start: Message, body: bytes) -> None:
         headers = dict(start["headers"])
         if headers.get(b"content-type", b"").startswith(b"text/html") and b"</body>" in body:
-            scripts = (b'<script src="/__probe__/axe.js"></script>' if self.axe else b"") + \
-                b'<script src="/__probe__/probe.js"></script>'
+            scripts = (
+                b'<script src="/__probe__/axe.js"></script>' if self.axe else b""
+            ) + b'<script src="/__probe__/probe.js"></script>'
             body = body.replace(b"</body>", scripts + b"</body>")
             policy = headers.get(b"content-security-policy", b"").replace(b"frame-ancestors 'none'", b"")
             headers[b"content-security-policy"] = policy + b"; script-src 'self'"
@@ -107,6 +114,11 @@ class Probe:
 
 
 async def _send(send: Send, body: bytes, *, media_type: bytes = b"text/javascript") -> None:
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", media_type), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -28,8 +28,15 @@ from tests.replay import Replayer
 from tests.web.scenario import NOW, replay_story
 from tests.web.server import serving
 
-API_PATHS = ["/api/availability", "/api/history", "/api/changes", "/api/changes/1", "/api/sources", "/api/ask",
-             "/openapi.json"]
+API_PATHS = [
+    "/api/availability",
+    "/api/history",
+    "/api/changes",
+    "/api/changes/1",
+    "/api/sources",
+    "/api/ask",
+    "/openapi.json",
+]
 
 
 @pytest.fixture
@@ -55,7 +62,9 @@ def test_availability_mirrors_the_command(base: str, story: sessionmaker[Session
     assert vn.json() == _json(history.availability(story, at=NOW, country="VN"))
     assert [r["country"] for r in vn.json()] == ["VN"] and vn.json()[0]["valid_to"] is None
     before = httpx.get(f"{base}/api/availability", params={"country": "香港", "as_of": "2024-07-08"}).json()
-    assert [(r["provider"], r["country"], r["valid_to"]) for r in before] == [("acme", "HK", "2024-07-09T00:00:00+00:00")]
+    assert [(r["provider"], r["country"], r["valid_to"]) for r in before] == [
+        ("acme", "HK", "2024-07-09T00:00:00+00:00")
+    ]
     assert httpx.get(f"{base}/api/availability", params={"country": "HK", "as_of": "2024-07-10"}).json() == []
     assert len(httpx.get(f"{base}/api/availability", params={"provider": "acme", "product": "api"}).json()) == 39
 
@@ -114,7 +123,8 @@ def test_openapi_describes_every_api_route(base: str) -> None:
     doc = httpx.get(f"{base}/openapi.json").json()
     assert doc["openapi"].startswith("3.1") and doc["servers"] == [{"url": base}]
     assert set(doc["paths"]) == {p for p in API_PATHS if p.startswith("/api/") and p != "/api/changes/1"} | {
-        "/api/changes/{change_id}"}
+        "/api/changes/{change_id}"
+    }
     for path, item in doc["paths"].items():
         assert list(item) == ["get"]
         response = httpx.get(base + path.replace("{change_id}", "1"), params={"country": "HK"})
@@ -146,10 +156,18 @@ def test_feed_is_atom(base: str) -> None:
 
 
 def test_untrusted_text_is_escaped_and_only_http_links(db_url: str, story: sessionmaker[Session]) -> None:
-    hostile = Change(kind=ChangeKind.TEXT, source_id="acme-api", provider="acme", product="api",
-                     title='<script>alert("t")</script> & co', url="javascript:alert(1)",
-                     diff={"lines": "-<b>old</b>\n+<img src=x onerror=alert(2)>",
-                           "words": [[-1, "<i>gone</i>"], [1, "<img src=y onerror=alert(3)>"]]})
+    hostile = Change(
+        kind=ChangeKind.TEXT,
+        source_id="acme-api",
+        provider="acme",
+        product="api",
+        title='<script>alert("t")</script> & co',
+        url="javascript:alert(1)",
+        diff={
+            "lines": "-<b>old</b>\n+<img src=x onerror=alert(2)>",
+            "words": [[-1, "<i>gone</i>"], [1, "<img src=y onerror=alert(3)>"]],
+        },
+    )
     with transaction(story) as s:
         change_id = record_change(s, hostile, routes=(), detected_at=NOW).id
     with serving(create_app(Settings(database_url=db_url), clock=lambda: NOW)) as url:
@@ -171,8 +189,13 @@ def test_pages_answer_and_carry_security_headers(base: str) -> None:
         assert response.headers["x-content-type-options"] == "nosniff"
     named = httpx.get(f"{base}/country/Hong Kong", follow_redirects=False)
     assert named.status_code == 307 and named.headers["location"].endswith("/country/HK")
-    for path, status in {"/country/Atlantis": 404, "/provider/nobody": 404, "/change/999": 404,
-                         "/nope": 404, "/?as_of=soon": 400}.items():
+    for path, status in {
+        "/country/Atlantis": 404,
+        "/provider/nobody": 404,
+        "/change/999": 404,
+        "/nope": 404,
+        "/?as_of=soon": 400,
+    }.items():
         response = httpx.get(base + path)
         assert response.status_code == status and "text/html" in response.headers["content-type"], path
 
@@ -199,7 +222,9 @@ def test_a_browser_signs_in_once_while_the_api_keeps_the_bearer(db_url: str, sto
     html = {"Accept": "text/html"}
     with serving(create_app(settings, clock=lambda: NOW)) as url, httpx.Client(base_url=url) as browser:
         sent = browser.get("/country/HK?as_of=2024-07-08", headers=html)
-        assert sent.status_code == 303 and sent.headers["location"] == "/signin?next=%2Fcountry%2FHK%3Fas_of%3D2024-07-08"
+        assert (
+            sent.status_code == 303 and sent.headers["location"] == "/signin?next=%2Fcountry%2FHK%3Fas_of%3D2024-07-08"
+        )
         assert browser.get(sent.headers["location"], headers=html).status_code == 200
         wrong = browser.post("/signin", data={"token": "nope", "next": "/"}, headers=html)
         assert wrong.status_code == 401 and "not right" in wrong.text and not browser.cookies

@@ -65,8 +65,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Browser:
 @pytest.fixture(scope="module")
 def rendered(site: str, browser: Browser) -> dict[tuple[str, int], tuple[lxml.html.HtmlElement, dict[str, Any]]]:
     """Every page at every width, rendered once (each is a Chromium process: the 2-core budget)."""
-    return {(name, width): browser.probe(site + path, width=width) for name, path in PAGES.items()
-            for width in WIDTHS}
+    return {(name, width): browser.probe(site + path, width=width) for name, path in PAGES.items() for width in WIDTHS}
 
 
 def _texts(dom: lxml.html.HtmlElement, xpath: str) -> list[str]:
@@ -81,15 +80,21 @@ def test_no_page_scrolls_sideways(rendered: dict[tuple[str, int], tuple[Any, dic
 
 @pytest.mark.skipif(not AXE.is_file(), reason="axe-core not fetched: run `make test-assets` (npm)")
 def test_axe_finds_no_serious_violation(rendered: dict[tuple[str, int], tuple[Any, dict[str, Any]]]) -> None:
-    serious = [(name, width, v["id"], v["targets"]) for (name, width), (_dom, measured) in rendered.items()
-               for v in measured["violations"] if v["impact"] in ("serious", "critical")]
+    serious = [
+        (name, width, v["id"], v["targets"])
+        for (name, width), (_dom, measured) in rendered.items()
+        for v in measured["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert serious == []
 
 
 def test_screenshots_of_every_page_at_both_widths(site: str, browser: Browser) -> None:
     for name, path in PAGES.items():
         for width in WIDTHS:
-            shot = browser.screenshot(site + path, f"{name}-{width}.png", size=f"{width},{1600 if width > 400 else 2400}")
+            shot = browser.screenshot(
+                site + path, f"{name}-{width}.png", size=f"{width},{1600 if width > 400 else 2400}"
+            )
             assert shot.stat().st_size > 10_000
 
 
@@ -114,27 +119,37 @@ def test_changes_window_and_its_empty_state(rendered: dict[tuple[str, int], tupl
     assert "Nothing changed between 2024-07-25 and 2024-08-01" in " ".join(_texts(empty, '//p[@class="empty"]'))
 
 
-def test_map_tells_listed_removed_and_unlisted_apart(rendered: dict[tuple[str, int], tuple[Any, dict[str, Any]]]
-                                                    ) -> None:
+def test_map_tells_listed_removed_and_unlisted_apart(
+    rendered: dict[tuple[str, int], tuple[Any, dict[str, Any]]],
+) -> None:
     dom, measured = rendered["map", 1366]
     groups = dom.xpath('//svg[@class="worldmap"]//g[@data-code]')
     assert len(groups) == len(worldmap.geometry().paths)
     states = {g.get("data-code"): g.get("data-status") for g in groups}
-    assert (states["HK"], states["MO"], states["VN"], states["CN"]) == ("unavailable", "unavailable", "available",
-                                                                         "unlisted")
+    assert (states["HK"], states["MO"], states["VN"], states["CN"]) == (
+        "unavailable",
+        "unavailable",
+        "available",
+        "unlisted",
+    )
     assert sum(s == "available" for s in states.values()) == 39
     assert measured["tabStops"] < 120  # the map's 200 shapes are not tab stops
     compare, _ = rendered["map-compare", 1366]
-    states = {g.get("data-code"): g.get("data-status") for g in compare.xpath('//svg//g[@data-code]')}
+    states = {g.get("data-code"): g.get("data-status") for g in compare.xpath("//svg//g[@data-code]")}
     assert (states["HK"], states["MO"], states["VN"], states["DE"]) == ("removed", "removed", "added", "available")
     assert "added VN Vietnam" in _texts(compare, '//*[@id="compare"]')[0]
 
 
 def test_country_page_and_ask_answer_as_the_command_does(
-        rendered: dict[tuple[str, int], tuple[Any, dict[str, Any]]], story_url: str) -> None:
+    rendered: dict[tuple[str, int], tuple[Any, dict[str, Any]]], story_url: str
+) -> None:
     sessions = session_factory(make_engine(story_url, read_only=True))
-    cases = {"country-hk-before": ("HK", BEFORE, "available"), "country-hk": ("HK", None, "unavailable"),
-             "country-cn": ("CN", None, "unlisted"), "ask": ("HK", AFTER, "unavailable")}
+    cases = {
+        "country-hk-before": ("HK", BEFORE, "available"),
+        "country-hk": ("HK", None, "unavailable"),
+        "country-cn": ("CN", None, "unlisted"),
+        "ask": ("HK", AFTER, "unavailable"),
+    }
     for page, (code, day, state) in cases.items():
         dom, _ = rendered[page, 1366]
         (section,) = dom.xpath('//section[@data-provider="acme"][@data-product="api"]')

@@ -48,12 +48,17 @@ def _cli(demo_db: Path, q: Question) -> set[tuple[str, str, str]]:
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.text)
 def test_ask_and_the_country_page_answer_every_demo_question(demo_db: Path, base: str, question: Question) -> None:
     listed = _cli(demo_db, question)
-    params = {"country": question.country, "at": question.at.isoformat(), "provider": question.provider or "",
-              "product": (question.product or "api") if question.provider else ""}
+    params = {
+        "country": question.country,
+        "at": question.at.isoformat(),
+        "provider": question.provider or "",
+        "product": (question.product or "api") if question.provider else "",
+    }
     answers = httpx.get(f"{base}/api/ask", params=params).json()
     assert {(a["provider"], a["product"], a["since"][:10]) for a in answers if a["state"] == "available"} == listed
-    page = lxml.html.fromstring(httpx.get(f"{base}/country/{question.country}",
-                                          params={"as_of": question.at.isoformat()}).text)
+    page = lxml.html.fromstring(
+        httpx.get(f"{base}/country/{question.country}", params={"as_of": question.at.isoformat()}).text
+    )
     shown = {(s.get("data-provider"), s.get("data-product")) for s in page.xpath('//section[@data-state="available"]')}
     assert shown == {(p, q) for p, q, _ in listed}
     engine = make_engine(f"sqlite:///{demo_db}", read_only=True)
@@ -63,6 +68,7 @@ def test_ask_and_the_country_page_answer_every_demo_question(demo_db: Path, base
         named = f"{provider} {product} (listed since {since})"
         assert (f"listed since {since}" in said) if question.provider else (named in said), (named, said)
     sentences = " ".join(a["sentence"] for a in answers)
-    for notice in re.findall(r"(\w+ \w+ from \d{4}-\d\d-\d\d)", said.split("announced:", 1)[-1]) if (
-            "announced:" in said) else []:
+    for notice in (
+        re.findall(r"(\w+ \w+ from \d{4}-\d\d-\d\d)", said.split("announced:", 1)[-1]) if ("announced:" in said) else []
+    ):
         assert notice in sentences, (notice, sentences)

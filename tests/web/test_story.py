@@ -45,7 +45,8 @@ def test_every_view_tells_the_same_story(tmp_path: Path, db_url: str, sessions: 
         assert cell.get("data-count") == str(len(after))
         then = lxml.html.fromstring(httpx.get(f"{base}/", params={"as_of": BEFORE}).text)
         assert then.xpath('//tr[@data-provider="acme"]/td[@data-product="api"]')[0].get("data-count") == str(
-            len(before))
+            len(before)
+        )
         hk_page = lxml.html.fromstring(httpx.get(f"{base}/country/HK").text)
         assert [s.get("data-state") for s in hk_page.xpath('//section[@data-provider="acme"]')] == ["unavailable"]
         hk_then = lxml.html.fromstring(httpx.get(f"{base}/country/HK", params={"as_of": BEFORE}).text)

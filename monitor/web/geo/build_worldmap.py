@@ -138,8 +138,7 @@ def _project(rings: Iterable[Sequence[Point]]) -> list[list[Point]]:
 
 
 def area(points: Sequence[Point]) -> float:
-    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(points, [*points[1:], points[0]],
-                                                                      strict=True))) / 2
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(points, [*points[1:], points[0]], strict=True))) / 2
 
 
 def path_data(rings: Iterable[Sequence[Point]]) -> str:
@@ -189,9 +188,10 @@ def build(topology: dict[str, Any]) -> str:
     for rings in (*shapes.values(), *full.values()):
         rings[:] = [[((x - left) * scale, (top - y) * scale) for x, y in r] for r in rings]
     bottom = (top - min(ys)) * scale
-    lines = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:g} {math.ceil(bottom):g}">',
-             "<!-- Natural Earth 1:50m countries (public domain) via world-atlas 2.0.2; "
-             "see README.md beside this file -->"]
+    lines = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:g} {math.ceil(bottom):g}">',
+        "<!-- Natural Earth 1:50m countries (public domain) via world-atlas 2.0.2; see README.md beside this file -->",
+    ]
     for code in sorted(shapes):
         rings = [r for r in shapes[code] if len(r) >= 4 and area(r) >= MIN_RING_AREA]
         total = sum(area(r) for r in full[code])
