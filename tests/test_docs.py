@@ -48,3 +48,11 @@ def test_every_setting_is_documented() -> None:
         (dotted, env) for dotted, env in _settings(Settings) if f"`{dotted}`" not in README or f"`{env}`" not in README
     ]
     assert missing == []
+
+
+def test_every_bundled_source_is_listed() -> None:
+    from monitor.sources.catalog import load_catalog
+
+    listed = {line.split("|")[1].strip().strip("`") for line in README.splitlines() if line.startswith("| `")}
+    missing = [s.id for s in load_catalog(None).sources if s.id not in listed]
+    assert missing == [], "add them to README's 'The bundled sources' table"
