@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -24,6 +24,9 @@ from pydantic_settings import (
 
 from monitor.errors import ConfigError
 from monitor.timeutil import parse_duration
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 DEFAULT_CONFIG_FILE = Path("regionwatch.toml")
 DEFAULT_USER_AGENT = "Regionwatch/0.1 (+https://github.com/regionwatch/regionwatch; availability monitor)"
@@ -40,32 +43,27 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _SIMPLE_CRON = re.compile(r"^\s*(mon|tue|wed|thu|fri|sat|sun|daily)\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
 
 
-def check_zone(name: str) -> str:
-    """An IANA time zone name, or ValueError."""
+def zone_info(name: str) -> ZoneInfo:
+    """An IANA time zone, or ValueError (the one check: settings and the scheduler use it)."""
     try:
-        ZoneInfo(name)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"{name!r} is not a known IANA time zone (e.g. UTC, Europe/Berlin, Asia/Jakarta)") from None
-    return name
 
 
-def check_cron(text: str) -> str:
-    """ "mon 08:00", "daily 07:30" or a five-field crontab line, or ValueError.
-
-    Parsed by APScheduler's own CronTrigger, the one the daemon schedules the digest with.
-    """
-    from apscheduler.triggers.cron import CronTrigger
+def cron_trigger(text: str, tz: ZoneInfo | None = None) -> CronTrigger:
+    """ "mon 08:00", "daily 07:30" or a five-field crontab line as APScheduler's CronTrigger, or
+    ValueError: the one parser, for the digest.cron check and the daemon's schedule alike."""
+    from apscheduler.triggers.cron import CronTrigger  # here: only a set digest.cron and the daemon need it
 
     simple = _SIMPLE_CRON.match(text)
     try:
         if simple:
             day, hour, minute = simple.group(1).lower(), int(simple.group(2)), int(simple.group(3))
-            CronTrigger(day_of_week=None if day == "daily" else day, hour=hour, minute=minute)
-        else:
-            CronTrigger.from_crontab(text)
+            return CronTrigger(day_of_week=None if day == "daily" else day, hour=hour, minute=minute, timezone=tz)
+        return CronTrigger.from_crontab(text, timezone=tz)
     except ValueError as exc:
         raise ValueError(f"{text!r}: {exc} (use e.g. 'mon 08:00', 'daily 07:30' or '0 8 * * mon')") from None
-    return text
 
 
 class FetchSettings(BaseModel):
@@ -193,7 +191,8 @@ class DigestSettings(BaseModel):
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        return check_cron(value)
+        cron_trigger(value)
+        return value
 
 
 class WebSettings(BaseModel):
@@ -275,7 +274,8 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        return check_zone(value)
+        zone_info(value)
+        return value
 
     @field_validator("log_level")
     @classmethod
