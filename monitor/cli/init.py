@@ -13,7 +13,7 @@ from monitor.config import DEFAULT_CONFIG_FILE, load_settings
 from monitor.errors import RegionwatchError
 from monitor.store import migrate
 from monitor.store.catalog import sync_sources
-from monitor.store.engine import database_url, transaction
+from monitor.store.engine import database_url, sqlite_file, transaction
 from monitor.timeutil import utcnow
 
 
@@ -60,8 +60,5 @@ def init(ctx: typer.Context) -> None:
 
 def _new_sqlite_file(raw: str) -> Path | None:
     """The SQLite file init is about to create (None when it exists already, or for PostgreSQL)."""
-    url = database_url(raw)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    path = Path(url.database)
-    return None if path.exists() else path
+    path = sqlite_file(database_url(raw))
+    return None if path is None or path.exists() else path

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from monitor.errors import RegionwatchError
+from monitor.store.engine import sqlite_file
 
 ADVISORY_KEY = 0x52_57_41_54  # "RWAT"
 
@@ -22,11 +23,11 @@ def daemon_lock(engine: Engine) -> Iterator[None]:
         with _advisory(engine):
             yield
         return
-    database = engine.url.database
-    if not database or database == ":memory:":
+    database = sqlite_file(engine.url)
+    if database is None:
         yield
         return
-    with _lock_file(Path(f"{database}.lock")):
+    with _lock_file(database.with_name(database.name + ".lock")):
         yield
 
 

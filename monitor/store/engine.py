@@ -30,6 +30,13 @@ def database_url(raw: str) -> URL:
     return url
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """The file a SQLite URL names; None for PostgreSQL and for an in-memory database."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
 def make_engine(raw_url: str, *, read_only: bool = False, create: bool = True) -> Engine:
     """One engine per process; SQLite gets its pragmas on every connection.
 
@@ -38,21 +45,22 @@ def make_engine(raw_url: str, *, read_only: bool = False, create: bool = True) -
     """
     url = database_url(raw_url)
     if url.get_backend_name() == "sqlite":
-        if not create and url.database and url.database != ":memory:" and not Path(url.database).exists():
+        path = sqlite_file(url)
+        if not create and path is not None and not path.exists():
             raise StoreError(
-                f"no database at {url.database}: run 'regionwatch init' (or 'regionwatch db upgrade') "
+                f"no database at {path}: run 'regionwatch init' (or 'regionwatch db upgrade') "
                 "first, or set database_url"
             )
-        return _sqlite_engine(url, read_only=read_only)
+        return _sqlite_engine(url, path, read_only=read_only)
     engine = create_engine(url, pool_pre_ping=True)
     if read_only:
         event.listen(engine, "connect", _postgres_read_only)
     return engine
 
 
-def _sqlite_engine(url: URL, *, read_only: bool) -> Engine:
-    if url.database and url.database != ":memory:":
-        parent = Path(url.database).parent
+def _sqlite_engine(url: URL, path: Path | None, *, read_only: bool) -> Engine:
+    if path is not None:
+        parent = path.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
