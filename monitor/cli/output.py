@@ -63,15 +63,18 @@ def print_table(
         return
     cells = [[_terminal_cell(row.get(c)) for c in columns] for row in rows]
     natural = [max([len(c)] + [len(line[i]) for line in cells]) for i, c in enumerate(columns)]
+    # the width each column cannot go below: a short one its whole width, a long one its wrap minimum
+    need = [
+        min(width, MIN_WRAP_FIRST if column in first else MIN_WRAP) if width > WRAP_OVER else width
+        for column, width in zip(columns, natural, strict=True)
+    ]
     shown: list[int] = []
     used = 1
     order = [columns.index(c) for c in first if c in columns]
     for i in order + [i for i in range(len(columns)) if i not in order]:
-        least = MIN_WRAP_FIRST if columns[i] in first else MIN_WRAP
-        need = min(natural[i], least) if natural[i] > WRAP_OVER else natural[i]
-        if not shown or used + need + 3 <= console.width:  # padding and a rule per column
+        if not shown or used + need[i] + 3 <= console.width:  # padding and a rule per column
             shown.append(i)
-            used += need + 3
+            used += need[i] + 3
     hidden = [c for i, c in enumerate(columns) if i not in shown]
     caption = (
         (f"not shown at this width: {', '.join(hidden)} (a wider terminal, or --format csv|json, shows every column)")
@@ -81,11 +84,7 @@ def print_table(
     table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, caption_justify="left")
     shown.sort()
     for i in shown:
-        wraps = natural[i] > WRAP_OVER
-        least = MIN_WRAP_FIRST if columns[i] in first else MIN_WRAP
-        table.add_column(
-            columns[i], no_wrap=not wraps, overflow="fold", min_width=min(least, natural[i]) if wraps else natural[i]
-        )
+        table.add_column(columns[i], no_wrap=natural[i] <= WRAP_OVER, overflow="fold", min_width=need[i])
     for line in cells:
         table.add_row(*(line[i] for i in shown))
     console.print(table)
