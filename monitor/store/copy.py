@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, Table, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, func, insert, select, text, update
 
 from monitor.errors import StoreError
 from monitor.store import migrate
@@ -62,10 +62,14 @@ def copy_database(
     return done
 
 
+def _rows(conn: Connection, table: Table) -> int:
+    return conn.scalar(select(func.count()).select_from(table)) or 0
+
+
 def _require_empty(target: Engine) -> None:
     with target.connect() as conn:
         for table in Base.metadata.sorted_tables:
-            count = conn.scalar(select(func.count()).select_from(table)) or 0
+            count = _rows(conn, table)
             if count:
                 raise StoreError(
                     f"the target database is not empty ({count} rows in {table.name}): copy into a new, empty database"
@@ -77,7 +81,7 @@ def _copy_table(source: Engine, target: Engine, table: Table, batch: int, progre
     columns = [c for c in table.columns if c.name not in deferred]
     order = list(table.primary_key.columns)
     with source.connect() as reader, target.begin() as writer:
-        total = reader.scalar(select(func.count()).select_from(table)) or 0
+        total = _rows(reader, table)
         copied = 0
         result = reader.execution_options(yield_per=batch).execute(select(*columns).order_by(*order))
         for rows in result.partitions():
@@ -121,8 +125,7 @@ def _verify(source: Engine, target: Engine, done: list[Copied]) -> None:
     with source.connect() as a, target.connect() as b:
         for copied in done:
             table = Base.metadata.tables[copied.table]
-            want = a.scalar(select(func.count()).select_from(table)) or 0
-            have = b.scalar(select(func.count()).select_from(table)) or 0
+            want, have = _rows(a, table), _rows(b, table)
             if want != have:
                 raise StoreError(
                     f"{copied.table}: {have} rows in the target, {want} in the source "

@@ -27,11 +27,10 @@ REPORT_AFTER = timedelta(minutes=5)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Outage:
-    channel: str
+    """What the dispatcher tells the operator of an outage."""
+
     started_at: datetime
-    ended_at: datetime | None
     failures: int
-    last_error: str
     waiting: int  # alerts of the channel not yet delivered when this was read
 
 
@@ -97,14 +96,7 @@ def note_delivery(session: Session, channel: str, *, now: datetime) -> Outage | 
 
 
 def _outage(row: OutageRow, count: int) -> Outage:
-    return Outage(
-        channel=row.channel,
-        started_at=row.started_at,
-        ended_at=row.ended_at,
-        failures=row.failures,
-        last_error=row.last_error,
-        waiting=count,
-    )
+    return Outage(started_at=row.started_at, failures=row.failures, waiting=count)
 
 
 def span(delta: timedelta) -> str:
