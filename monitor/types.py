@@ -6,6 +6,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 
 class SourceKind(enum.StrEnum):
@@ -54,6 +55,9 @@ class ChangeKind(enum.StrEnum):
 
 
 #: Signal actions that take access away (the others grant it).
+Precision = Literal["day", "month"]
+Scope = Literal["territory", "ownership"]
+
 RESTRICTIVE_ACTIONS = frozenset({"restrict", "block", "suspend", "withdraw", "ban"})
 
 
@@ -180,6 +184,14 @@ class Signal:
     language: str | None = None
     title: str = ""
     url: str | None = None
+    #: How much of ``effective_date`` the text gave: "day", or "month" (the date is the 1st).
+    effective_precision: Precision = "day"
+    #: "territory": traffic from the countries; "ownership": companies owned from them.
+    scope: Scope = "territory"
+    #: Groups named in the text and expanded to their members as of the item's date ("EU").
+    groups: tuple[str, ...] = ()
+    #: The words that made the signal (action, provider, places), for a person to check.
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -195,6 +207,8 @@ class Change:
     countries: tuple[str, ...] = ()
     action: str | None = None
     effective_date: date | None = None
+    effective_precision: Precision = "day"
+    scope: Scope = "territory"
     severity: Severity = Severity.MEDIUM
     title: str = ""
     url: str | None = None
