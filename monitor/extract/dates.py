@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, Literal
 
 from babel.dates import get_day_names, get_month_names
 
 LATIN_EDGE = "A-Za-z0-9\u00c0-\u024f"
 LOOKBACK = timedelta(days=62)  # "~2 months": an earlier day-month is read as next year's
 ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-_LANGS = ("en", "id")
+_LANGS = ("en", "id", "de", "fr", "es", "pt")  # Latin-script languages with triggers
 _UPPER_OUTSIDE_SYNTAX = re.compile(r"\\.|\(\?P|[A-Z]")
 
 
@@ -68,6 +68,17 @@ def compile_lowered(pattern: str) -> re.Pattern[str]:
     return re.compile(
         _UPPER_OUTSIDE_SYNTAX.sub(lambda m: m.group() if len(m.group()) > 1 else m.group().lower(), pattern)
     )
+
+
+Precision = Literal["day", "month"]
+
+
+@dataclass(frozen=True, slots=True)
+class Effective:
+    """An announced start: the day, or the first day of the month when only a month was given."""
+
+    day: date
+    precision: Precision
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +137,8 @@ def _grammar() -> _Grammar:
     terms = load_terms()["dates"]
     months = _month_names()
     mon = word(re.escape(m) for m in months) + r"\.?"
-    day = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?(?!\d)"
-    year = r"(?:,?\s+(?P<y>\d{4})(?!\d))?"
+    day = r"(?P<d>\d{1,2})(?:st|nd|rd|th|er|º|°)?\.?(?!\d)"
+    year = r"(?:(?:,?\s+|\s+de\s+)(?P<y>\d{4})(?!\d))?"  # "July 9, 2024", "9 de julio de 2024"
     filler = r"[\s,]*(?:(?:the|on|hari)\s+)?(?:" + word(_day_names()) + r"\.?,?\s*)?\(?\s*"
 
     def md(m: re.Match[str], _: str | None) -> _Found:
@@ -141,12 +152,12 @@ def _grammar() -> _Grammar:
         ),
         (re.compile(r"(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4})(?!\d)"), _numeric),
         (re.compile(f"(?P<m>{mon})\\s+{day}{year}", re.I), md),
-        (re.compile(f"{day}(?:\\s+of)?\\s+(?P<m>{mon}){year}", re.I), md),
+        (re.compile(f"{day}(?:\\s+(?:of|de))?\\s+(?P<m>{mon}){year}", re.I), md),
         (re.compile(f"(?P<m>{mon}){year}", re.I), md),
     )
     latin = "|".join(
         (
-            f"(?P<imm>{alternation(terms['immediate']['en'] + terms['immediate']['id'])})",
+            f"(?P<imm>{alternation(t for lang in _LANGS for t in terms['immediate'][lang])})",
             *(f"(?P<{lang}>{alternation(terms['triggers'][lang])})" for lang in _LANGS),
         )
     )
@@ -154,12 +165,12 @@ def _grammar() -> _Grammar:
         latin=compile_lowered(f"(?<![{LATIN_EDGE}])(?:{latin})(?![{LATIN_EDGE}])"),
         filler=re.compile(filler, re.I),
         zh=re.compile(
-            r"(?:(?P<zy>\d{4})\s*年\s*)?(?P<zm>\d{1,2})\s*月\s*"
-            r"(?:(?P<zd>\d{1,2})\s*[日号號]\s*)?"
-            f"(?P<zsuf>{any_of(terms['zh_suffix'])})?"
+            r"(?:(?P<zy>\d{4})\s*[年년]\s*)?(?P<zm>\d{1,2})\s*[月월]\s*"
+            r"(?:(?P<zd>\d{1,2})\s*[日号號일]\s*)?"
+            f"(?P<zsuf>{any_of(terms['zh_suffix'] + terms['cjk_suffix'])})?"
         ),
         zh_prefix=re.compile(f"(?:{any_of(terms['zh_prefix'])})\\s*$"),
-        zh_immediate=re.compile(any_of(terms["immediate"]["zh"])),
+        zh_immediate=re.compile(any_of(t for lang in ("zh", "ja", "ko") for t in terms["immediate"][lang])),
         month_only={lang: re.compile(word(terms["month_only"][lang]), re.I) for lang in _LANGS},
         forms=forms,
     )
@@ -195,7 +206,7 @@ def _chinese(grammar: _Grammar, match: re.Match[str], text: str) -> _Found | Non
 
 
 def _after_trigger(grammar: _Grammar, match: re.Match[str], text: str, language: str | None) -> _Found | None:
-    lang = "en" if match["en"] is not None else "id"
+    lang = next(lang for lang in _LANGS if match[lang] is not None)
     at = grammar.filler.match(text, match.end())
     position = at.end() if at else match.end()
     for pattern, parse in grammar.forms:
@@ -223,18 +234,24 @@ def _candidates(grammar: _Grammar, text: str) -> list[tuple[int, str, re.Match[s
 
 def resolve_date(text: str, published: datetime | None, language: str | None = None) -> date | None:
     """The first announced effective date in ``text``, resolved against ``published``."""
+    effective = resolve_effective(text, published, language)
+    return effective.day if effective is not None else None
+
+
+def resolve_effective(text: str, published: datetime | None, language: str | None = None) -> Effective | None:
+    """The first announced effective date in ``text`` with its precision ("from July": a month)."""
     text = unicodedata.normalize("NFKC", text)
     grammar = _grammar()
     for _, kind, match in _candidates(grammar, text):
         if kind == "now" or (kind == "latin" and match["imm"] is not None):
             if published is not None:
-                return published.date()
+                return Effective(published.date(), "day")
             continue
         if kind == "zh":
             found = _chinese(grammar, match, text)
         else:
             found = _after_trigger(grammar, match, text, language)
         resolved = _resolve(found, published) if found is not None else None
-        if resolved is not None:
-            return resolved
+        if found is not None and resolved is not None:
+            return Effective(resolved, "day" if found.day is not None else "month")
     return None

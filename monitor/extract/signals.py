@@ -1,15 +1,22 @@
-"""Access-policy signals in news items: who, where, what and from when.
+"""Access-policy signals in news items: who, where, what and from when, in ten languages.
 
-An item is read sentence by sentence (the title is the first sentence). A sentence *reads* as an
-access action when it holds an action term (data/signal_terms.toml) and places it in geography:
+An item is read sentence by sentence (the title is the first sentence), in the vocabulary of
+data/signal_terms.toml. A sentence *reads* as an access action when:
 
-- access-reducing actions (restrict, block, suspend, withdraw, ban) need a country or a region
-  word anywhere in the sentence ("block API traffic from unsupported regions");
-- access-widening actions (launch, expand, available) need the country or region right after a
-  locative ("available in Brazil", "在香港上线"), so "expanded access for the U.S. government"
-  or "Claude can now block prompt injections" are no signals;
-- a sentence about abusers ("bans accounts linked to ...") never reads as an access action, nor
-  one about offices and staff as an opening ("expands in Japan with a Tokyo office").
+- it holds an action term, in any of the languages the file has. A term may be a frame whose
+  parts stand apart within one clause ("stellt … ein", "停止 … 提供"), and a Latin-script stem
+  takes its language's endings (``[inflection]``), so forms need not be listed;
+- it places the action in geography (monitor.extract.places): a country named in any text
+  locale or the item's own language, a group ("the EU", 欧盟, expanded to its members as of the
+  item's date), a region word, or, for a reducing action only, a nationality ("Chinese users").
+  A widening action needs its place after a locative ("available in Brazil", "在香港上线",
+  "日本で提供開始", "한국에 출시"), so "available in Japanese" or "expanded access for the U.S.
+  government" is no launch; a place that describes the provider ("Chinese start-up DeepSeek")
+  is its origin, not a place the action touches;
+- no cue of its language undoes it: a negation of the action ("will not block", "ne bloquera
+  pas", "不会限制", "차단하지 않는다"), a denial, a rumour or hedge, a look back at an old
+  event (``[cues.*]``); a sentence about abusers or a provider's offices is no access action.
+  A denial or a rumour in the title undoes the whole item.
 
 The item's reading is the title's (unless it rests on a weak term such as "unsupported regions"
 and another sentence has a strong one), else the first reducing one that names a provider, else
@@ -18,7 +25,9 @@ title's, else the source's (``default_provider``), else any the item names. Its 
 those of that sentence and of the other sentences of the same direction about the same
 providers, else those of same-direction sentences naming no provider; when none are named but
 the item says "unsupported regions", the provider's known unsupported set stands in
-(providers.UNSUPPORTED_REGIONS).
+(providers.UNSUPPORTED_REGIONS). A reducing reading whose sentence speaks of ownership
+("companies majority-owned by Chinese entities") has ``scope = "ownership"``. Every signal
+keeps the words that made it (``Signal.evidence``).
 """
 
 from __future__ import annotations
@@ -27,92 +36,227 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from functools import cache
 
-from monitor.extract.countries import find_countries
 from monitor.extract.dates import (
-    any_of,
+    LATIN_EDGE,
+    alternation,
     compile_lowered,
     load_terms,
     lowered,
-    resolve_date,
-    word,
+    resolve_effective,
 )
+from monitor.extract.places import Place, find_places, language_of, origin
 from monitor.extract.providers import UNSUPPORTED_REGIONS, find_providers
-from monitor.types import RESTRICTIVE_ACTIONS, Signal
+from monitor.types import RESTRICTIVE_ACTIONS, Scope, Signal
 
 RESTRICTIVE = RESTRICTIVE_ACTIONS
 WIDENING = frozenset({"launch", "expand", "available"})
 MAX_TITLE = 1_000  # characters read from untrusted text; the lead holds the news
 MAX_TEXT = 20_000  # a long article; hostile text costs at most ~0.1 s
-_LANGS = ("en", "id")
-_SENTENCES = re.compile(r"\n+|[。！？；]|[.!?]\s+(?=[\"'“‘(\[A-Z0-9])")
+#: Languages written with spaces between words: terms match whole words, stems take endings.
+LATIN = ("en", "id", "de", "fr", "es", "pt")
+#: Languages written without spaces: terms match anywhere.
+CJK = ("zh", "zh_hant", "ja", "ko")
+LANGUAGES = ("en", "id", "de", "fr", "es", "pt", "zh", "ja", "ko")
+_SENTENCES = re.compile(r"\n+|[。！？；]|[.!?]\s+(?=[\"'“‘(\[A-ZÀ-ÖØ-Þ0-9¿¡])")
+_CLAUSE_MARKS = ",;:()，、；：（）"
+_CLAUSES = re.compile(f"[{re.escape(_CLAUSE_MARKS)}]|\\s[-–—]\\s")
 _LATIN_WORDS = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_ZH_WINDOW = re.compile(r"[^，。；！？,;.!?\n]{1,10}")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK_WINDOW = re.compile(r"[^，。；！？,;.!?\n]{1,10}")
 _WORD = re.compile(r"\s+([^\s,;:.!?]+)")
 _WINDOW_WORDS = 6  # how far after "in"/"di" a place may be named
 _MAX_LOCATIVES = 24  # per sentence: bounds the work on hostile text
+_FRAME_WORDS = 4  # a frame's parts, at most this many words apart (Latin scripts)
+_FRAME_CHARS = 12  # or characters (CJK)
+_NEGATION_BEFORE = 4  # characters before a Chinese action a negation may stand in
+_NEGATION_AFTER = 10  # characters after a Japanese or Korean action
+
+
+# --- the vocabulary ---------------------------------------------------------------------------
+
+
+def _expand(term: str, lang: str, endings: dict[str, str]) -> str:
+    """One term as a regex fragment: ``stem~`` takes the language's endings, ``a … b`` is a frame."""
+    latin = lang in LATIN
+    parts = [p.strip() for p in term.split("…")]
+    if latin:
+        suffix = f"(?:{endings[lang]})?" if lang in endings else ""
+        parts = [p.replace("~", suffix) for p in parts]
+        gap = rf"(?![{LATIN_EDGE}])(?:\s+[^\s,;:.!?]+){{0,{_FRAME_WORDS}}}?\s+(?<![{LATIN_EDGE}])"
+    else:
+        gap = f"[^{re.escape(_CLAUSE_MARKS)}。！？.!?\\n]{{0,{_FRAME_CHARS}}}?"
+    return gap.join(f"(?:{p})" for p in parts)
+
+
+def _terms(table: dict[str, list[str]], langs: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(Latin-script fragments, CJK fragments) of ``table`` for ``langs``, expanded."""
+    endings = load_terms()["inflection"]
+    latin: list[str] = []
+    cjk: list[str] = []
+    for lang in langs:
+        for term in table.get(lang, ()):
+            (latin if lang in LATIN else cjk).append(_expand(term, lang, endings))
+    return latin, cjk
+
+
+def _pattern(table: dict[str, list[str]], langs: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex over lowered text: Latin terms as whole words, CJK terms anywhere."""
+    latin, cjk = _terms(table, langs)
+    parts = []
+    if latin:
+        parts.append(f"(?<![{LATIN_EDGE}])(?:{alternation(latin)})(?![{LATIN_EDGE}])")
+    if cjk:
+        parts.append(f"(?:{alternation(cjk)})")
+    return compile_lowered("|".join(parts)) if parts else None
+
+
+_NEVER = re.compile(r"(?!x)x")
 
 
 @dataclass(frozen=True, slots=True)
-class _Vocab:
-    actions: re.Pattern[str]  # Latin-script terms
-    zh_actions: re.Pattern[str]
+class _Actions:
+    """The action terms a text is searched for, and each action's own pattern."""
+
+    latin: re.Pattern[str]  # the item's language, English and Indonesian
+    cjk: re.Pattern[str]  # Chinese, Japanese and Korean, searched in text that is not ASCII
     kinds: tuple[tuple[str, re.Pattern[str]], ...]  # action name ("weak:" prefix), whole term
-    region: re.Pattern[str]
-    unsupported: re.Pattern[str]
-    locative: re.Pattern[str]
-    stop: frozenset[str]
-    exclude: re.Pattern[str]
-    presence: re.Pattern[str]
-    stopwords: dict[str, frozenset[str]]
-
-
-def _either(table: dict[str, list[str]]) -> str:
-    """One regex for a {language: terms} table: whole words for en/id, anywhere for zh."""
-    latin = [t for lang in _LANGS for t in table.get(lang, ())]
-    parts = [word(latin)] if latin else []
-    if table.get("zh"):
-        parts.append(any_of(table["zh"]))
-    return "|".join(parts)
 
 
 @cache
-def _vocab() -> _Vocab:
+def _actions(lang: str) -> _Actions:
     terms = load_terms()
     tables = [*terms["actions"].items(), *((f"weak:{n}", t) for n, t in terms["weak"].items())]
-    every = {lang: [t for _, table in tables for t in table.get(lang, ())] for lang in (*_LANGS, "zh")}
-    context = terms["context"]
+    every: dict[str, list[str]] = {}
+    for _, table in tables:
+        for key, words in table.items():
+            every.setdefault(key, []).extend(words)
+    latin = [key for key in _family(lang) if key in LATIN]
+    return _Actions(
+        latin=_pattern(every, latin) or _NEVER,
+        cjk=_pattern(every, CJK) or _NEVER,
+        kinds=tuple((name, _pattern(table, [*latin, *CJK]) or _NEVER) for name, table in tables),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What a sentence in one language is read with, besides the actions."""
+
+    region: re.Pattern[str]
+    unsupported: re.Pattern[str]
+    locative: re.Pattern[str]  # before a place (Latin scripts, Chinese)
+    cjk_locative: bool  # locative is Chinese: a window of characters, not of words
+    after: re.Pattern[str] | None  # after a place (日本で, 한국에)
+    stop: frozenset[str]
+    exclude: re.Pattern[str]
+    presence: re.Pattern[str]
+    negation: re.Pattern[str]
+    negation_after: bool  # ja, ko: the negation follows the verb
+    undo: re.Pattern[str]  # denial, rumour, look-back
+    title_undo: re.Pattern[str]  # denial, rumour
+    as_written: re.Pattern[str]  # undoing cues matched with their case ("may")
+    ownership: re.Pattern[str]
+
+
+def _family(lang: str) -> tuple[str, ...]:
+    """The languages a text in ``lang`` is read with: its own, English, and its script's kin."""
+    if lang == "zh":
+        return ("zh", "zh_hant", "en")
+    if lang in ("ja", "ko"):
+        return (lang, "en")
+    return tuple(dict.fromkeys((lang if lang in LATIN else "en", "en", "id")))
+
+
+@cache
+def _context(lang: str) -> _Context:
+    terms = load_terms()
+    context, cues = terms["context"], terms["cues"]
+    langs = _family(lang)
+
+    def pattern(table: dict[str, list[str]], strip_written: bool = False) -> re.Pattern[str]:
+        if strip_written:
+            table = {k: [t for t in v if not t.startswith("=")] for k, v in table.items()}
+        return _pattern(table, langs) or _NEVER
+
+    def written(*tables: dict[str, list[str]]) -> re.Pattern[str]:
+        found = [t[1:] for table in tables for k in langs for t in table.get(k, ()) if t.startswith("=")]
+        return re.compile(f"(?<![{LATIN_EDGE}])(?:{alternation(found)})(?![{LATIN_EDGE}])") if found else _NEVER
+
     locative = context["locative"]
-    return _Vocab(
-        actions=compile_lowered(word(every["en"] + every["id"])),
-        zh_actions=re.compile(any_of(every["zh"])),
-        kinds=tuple((name, compile_lowered(_either(table))) for name, table in tables),
-        region=compile_lowered(_either(context["region"])),
-        unsupported=compile_lowered(_either(context["unsupported"])),
-        locative=compile_lowered(
-            f"(?P<latin>{word(locative['en'] + locative['id'])})|(?P<zh>{any_of(locative['zh'])})"
-        ),
+    after = [t for k in langs for t in locative.get("after", {}).get(k, ())]
+    cjk = lang in ("zh", "ja", "ko")
+    undo = {k: [*cues["denial"].get(k, ()), *cues["rumour"].get(k, ()), *cues["lookback"].get(k, ())] for k in langs}
+    title_undo = {k: [*cues["denial"].get(k, ()), *cues["rumour"].get(k, ())] for k in langs}
+    return _Context(
+        region=pattern(context["region"]),
+        unsupported=pattern(context["unsupported"]),
+        locative=pattern({k: v for k, v in locative.items() if isinstance(v, list) and k != "stop"}),
+        cjk_locative=cjk,
+        after=re.compile(f"\\s?(?:{alternation(after)})") if after else None,
         stop=frozenset(s.casefold() for s in locative["stop"]),
-        exclude=compile_lowered(_either(context["exclude"])),
-        presence=compile_lowered(_either(context["presence"])),
-        stopwords={lang: frozenset(words) for lang, words in terms["language"].items()},
+        exclude=pattern(context["exclude"]),
+        presence=pattern(context["presence"]),
+        negation=pattern({k: v for k, v in cues["negation"].items() if isinstance(v, list)}),
+        negation_after=lang in cues["negation"].get("after_action", ()),
+        undo=pattern(undo, strip_written=True),
+        title_undo=pattern(title_undo, strip_written=True),
+        as_written=written(cues["rumour"]),
+        ownership=pattern(cues["ownership"]),
     )
 
 
 def detect_language(text: str) -> str:
-    """A cheap guess: "zh" when Han characters dominate, else "id" or "en" by stopwords."""
+    """A cheap guess: Japanese by kana, Korean by hangul, Chinese by Han characters, else the
+    Latin-script language with most stopwords (``[language]``), English on a tie."""
     sample = text[:4_000]
     tokens = [t.casefold() for t in _LATIN_WORDS.findall(sample)]
-    if len(_HAN.findall(sample)) > len(tokens):  # a Han character is about a word's worth
+    kana, hangul, han = len(_KANA.findall(sample)), len(_HANGUL.findall(sample)), len(_HAN.findall(sample))
+    if hangul > len(tokens) and hangul >= kana:
+        return "ko"
+    if kana and kana + han > len(tokens):
+        return "ja"
+    if han > len(tokens):  # a Han character is about a word's worth
         return "zh"
-    stopwords = _vocab().stopwords
-    indonesian = sum(t in stopwords["id"] for t in tokens)
-    english = sum(t in stopwords["en"] for t in tokens)
-    return "id" if indonesian > english else "en"
+    scores = dict.fromkeys(_LATIN_ORDER, 0)
+    stopwords = _stopwords()
+    for token in tokens:
+        for lang in stopwords.get(token, ()):
+            scores[lang] += 1
+    best = max(scores.values())
+    if best == 0 or scores["en"] == best:
+        return "en"
+    return next(lang for lang, score in scores.items() if score == best)
+
+
+_LATIN_ORDER = ("en", "id", "de", "fr", "es", "pt")
+
+
+@cache
+def _stopwords() -> dict[str, tuple[str, ...]]:
+    """Each stopword and the languages it belongs to (``[language]``)."""
+    found: dict[str, list[str]] = {}
+    for lang, words in load_terms()["language"].items():
+        for stopword in words:
+            found.setdefault(stopword, []).append(lang)
+    return {stopword: tuple(langs) for stopword, langs in found.items()}
+
+
+# --- one item, read once ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Action:
+    start: int
+    end: int
+    action: str
+    weak: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +266,14 @@ class _Item:
     text: str
     lower: str  # lowered(text)
     spans: list[tuple[int, int]]  # sentences; the title first
-    actions: list[tuple[int, str, bool]]  # offset, action, weak
+    actions: list[_Action]
     providers: list[tuple[int, str]]  # offset, slug
+    language: str
+    on: date | None  # the day of publication: groups have the members of that day
+    _places: dict[int, list[Place]]  # per sentence, read when first asked for
 
     @classmethod
-    def read(cls, vocab: _Vocab, title: str, body: str) -> _Item:
+    def read(cls, title: str, body: str, language: str, published: datetime | None) -> _Item:
         text = f"{title}\n{body}"
         lower = lowered(text)
         spans, start = [(0, len(title))], len(title) + 1
@@ -134,24 +281,41 @@ class _Item:
             spans.append((start, match.start()))
             start = match.end()
         spans.append((start, len(text)))
-        matches = list(vocab.actions.finditer(lower))
-        if not text.isascii():
-            matches = sorted([*matches, *vocab.zh_actions.finditer(text)], key=lambda m: m.start())
+        vocab = _actions(language)
+        matches = list(vocab.latin.finditer(lower))
+        if not text.isascii() and _CJK_CHAR.search(text):
+            matches = sorted([*matches, *vocab.cjk.finditer(lower)], key=lambda m: m.start())
         actions = []
         for match in matches:
             name = next((n for n, p in vocab.kinds if p.fullmatch(match.group())), None)
             if name is not None:
-                actions.append((match.start(), name.removeprefix("weak:"), name.startswith("weak:")))
-        return cls(text, lower, spans, actions, find_providers(text))
+                actions.append(
+                    _Action(match.start(), match.end(), name.removeprefix("weak:"), name.startswith("weak:"))
+                )
+        providers = find_providers(text) if actions else []
+        return cls(text, lower, spans, actions, providers, language, published.date() if published else None, {})
 
     def providers_in(self, start: int, end: int) -> tuple[str, ...]:
         return tuple(dict.fromkeys(slug for at, slug in self.providers if start <= at < end))
 
-    def actions_in(self, start: int, end: int) -> list[tuple[str, bool]]:
-        """(action, weak) in one span: strong terms first, then reducing before widening."""
-        first = bisect_left(self.actions, (start,))
-        hits = [(a, w) for at, a, w in self.actions[first:] if at < end]
-        return sorted(hits, key=lambda hit: (hit[1], hit[0] not in RESTRICTIVE))
+    def actions_in(self, start: int, end: int) -> list[_Action]:
+        """The actions of one span: strong terms first, then reducing before widening."""
+        first = bisect_left([a.start for a in self.actions], start)
+        hits = [a for a in self.actions[first:] if a.start < end]
+        return sorted(hits, key=lambda a: (a.weak, a.action not in RESTRICTIVE))
+
+    def places_in(self, index: int) -> list[Place]:
+        """The places of sentence ``index``, less those that describe a provider named after them."""
+        if index not in self._places:
+            start, end = self.spans[index]
+            found = [
+                replace(p, start=p.start + start, end=p.end + start)
+                for p in find_places(self.text[start:end], self.language, self.on)
+            ]
+            self._places[index] = [
+                p for p in found if not any(origin(self.text, self.lower, p, at) for at, _ in self.providers)
+            ]
+        return self._places[index]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,53 +326,102 @@ class _Reading:
     action: str
     weak: bool
     providers: tuple[str, ...]
-    countries: tuple[str, ...]
+    places: tuple[Place, ...]
     unsupported: bool
+    scope: Scope
+    words: tuple[str, ...]
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(code for place in self.places for code in place.codes))
 
 
-def _locative_ok(vocab: _Vocab, sentence: str, lower: str) -> bool:
-    """True when a country or region word follows a locative in ``sentence``."""
-    for count, match in enumerate(vocab.locative.finditer(lower)):
+def _clause(item: _Item, action: _Action, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the clause around ``action`` within the sentence ``start``..``end``."""
+    left = start
+    for match in _CLAUSES.finditer(item.text, start, action.start):
+        left = match.end()
+    right_match = _CLAUSES.search(item.text, action.end, end)
+    return left, right_match.start() if right_match else end
+
+
+def _negated(context: _Context, item: _Item, action: _Action, start: int, end: int) -> bool:
+    """True when a negation cue bears on ``action`` (one inside the action's words does not)."""
+    left, right = _clause(item, action, start, end)
+    if context.negation_after:
+        window = (action.end, min(right, action.end + _NEGATION_AFTER))
+    elif _CJK_CHAR.match(item.text, action.start):
+        window = (max(left, action.start - _NEGATION_BEFORE), action.start)
+    else:
+        window = (left, right)
+    return any(
+        not (action.start <= m.start() < action.end)
+        for m in context.negation.finditer(item.lower, window[0], window[1])
+    )
+
+
+def _located(context: _Context, item: _Item, places: list[Place], start: int, end: int) -> list[Place]:
+    """The places of the sentence that follow a locative (or, in ja/ko, precede one), and the
+    region words so placed, as pseudo-places without codes."""
+    lower, text = item.lower, item.text
+    found: list[Place] = []
+    for count, match in enumerate(context.locative.finditer(lower, start, end)):
         if count == _MAX_LOCATIVES:
             break
-        if match["zh"] is not None:
-            window = _ZH_WINDOW.match(sentence, match.end())
-            end = window.end() if window else match.end()
+        if _CJK_CHAR.match(text, match.start()):
+            window = _CJK_WINDOW.match(text, match.end(), end)
+            stop = window.end() if window else match.end()
         else:
-            end = match.end()
+            stop = match.end()
             for _ in range(_WINDOW_WORDS):
-                next_word = _WORD.match(lower, end)
-                if next_word is None or next_word.group(1) in vocab.stop:
+                next_word = _WORD.match(lower, stop, end)
+                if next_word is None or next_word.group(1) in context.stop:
                     break
-                end = next_word.end()
-        if end > match.end() and (
-            vocab.region.search(lower, match.end(), end) or find_countries(sentence[match.end() : end])
-        ):
-            return True
-    return False
+                stop = next_word.end()
+        if stop <= match.end():
+            continue
+        found += [p for p in places if match.end() <= p.start and p.end <= stop]
+        if context.region.search(lower, match.end(), stop):
+            found.append(Place(match.end(), stop, (), "country"))
+    if context.after is not None:
+        found += [p for p in places if context.after.match(text, p.end, end)]
+        for region in context.region.finditer(lower, start, end):
+            if _CJK_CHAR.match(text, region.start()) and context.after.match(text, region.end(), end):
+                found.append(Place(region.start(), region.end(), (), "country"))
+    return found
 
 
-def _read(vocab: _Vocab, item: _Item, index: int) -> _Reading | None:
+def _read(context: _Context, item: _Item, index: int) -> _Reading | None:
     """The access action sentence ``index`` carries, if it places one in geography."""
     start, end = item.spans[index]
-    hits = item.actions_in(start, end)
-    if not hits:
+    lower = item.lower
+    hits = [hit for hit in item.actions_in(start, end) if not _negated(context, item, hit, start, end)]
+    if not hits or context.exclude.search(lower, start, end) or context.undo.search(lower, start, end):
         return None
-    sentence, lower = item.text[start:end], item.lower[start:end]
-    if vocab.exclude.search(lower):
+    if context.as_written.search(item.text, start, end):
         return None
-    countries = find_countries(sentence)
-    unsupported = vocab.unsupported.search(lower) is not None
-    if not (countries or unsupported or vocab.region.search(lower)):
-        return None
-    located: bool | None = None  # a widening action's place, looked up once if needed
-    for action, weak in hits:
-        if action not in RESTRICTIVE:
-            if located is None:
-                located = not vocab.presence.search(lower) and _locative_ok(vocab, sentence, lower)
-            if not located:
+    if all(hit.action not in RESTRICTIVE for hit in hits) and context.presence.search(lower, start, end):
+        return None  # an office, a team: the provider's presence, not its service
+    places = item.places_in(index)
+    unsupported = context.unsupported.search(lower, start, end) is not None
+    region = context.region.search(lower, start, end) is not None
+    for hit in hits:
+        if hit.action in RESTRICTIVE:
+            where = places
+            if not (where or unsupported or region):
                 continue
-        return _Reading(index, action, weak, item.providers_in(start, end), countries, unsupported)
+        else:
+            if context.presence.search(lower, start, end):
+                continue
+            where = _located(context, item, [p for p in places if p.kind != "nationality"], start, end)
+            if not where:
+                continue
+        scope: Scope = "territory"
+        if hit.action in RESTRICTIVE and context.ownership.search(lower, start, end):
+            scope = "ownership"
+        named = tuple(p for p in where if p.codes)
+        words = (item.text[hit.start : hit.end], *(p.text(item.text) for p in named))
+        return _Reading(index, hit.action, hit.weak, item.providers_in(start, end), named, unsupported, scope, words)
     return None
 
 
@@ -233,25 +446,26 @@ def _providers(primary: _Reading, item: _Item, default: str | None) -> tuple[tup
     return named, bool(named)
 
 
-def _countries(primary: _Reading, readings: list[_Reading], providers: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
-    """The countries of the item's reading and of its kin; True when inferred."""
-    kin = [r for r in readings if (r.action in RESTRICTIVE) == (primary.action in RESTRICTIVE)]
-    found = _union(
-        [primary.countries], [r.countries for r in kin if r.providers and set(r.providers) <= set(providers)]
-    )
-    if not found:
-        found = _union([r.countries for r in kin if not r.providers])
-    if not found and any(r.unsupported for r in kin):
+def _countries(
+    primary: _Reading, readings: list[_Reading], providers: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[Place, ...], bool]:
+    """The countries of the item's reading and of its kin, the places behind them; True when
+    inferred from the provider's unsupported regions."""
+    same = [r for r in readings if (r.action in RESTRICTIVE) == (primary.action in RESTRICTIVE)]
+    kin = [primary, *(r for r in same if r is not primary and r.providers and set(r.providers) <= set(providers))]
+    if not any(r.places for r in kin):
+        kin = [r for r in same if not r.providers]
+    found = _union(r.countries for r in kin)
+    if not found and any(r.unsupported for r in same):
         inferred = next((UNSUPPORTED_REGIONS[p] for p in providers if p in UNSUPPORTED_REGIONS), ())
-        return inferred, bool(inferred)
-    return found, False
+        return inferred, (), bool(inferred)
+    return found, tuple(p for r in kin for p in r.places), False
 
 
-def _union(*groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
-    for group in groups:
-        for codes in group:
-            seen.update(dict.fromkeys(codes))
+    for codes in groups:
+        seen.update(dict.fromkeys(codes))
     return tuple(seen)
 
 
@@ -279,20 +493,27 @@ def extract_signal(
 ) -> Signal | None:
     """The access signal in one news item, or None when it names no provider or no action."""
     title = title[:MAX_TITLE].strip()  # shown as given; read in NFKC (full-width digits etc.)
-    vocab = _vocab()
-    item = _Item.read(vocab, unicodedata.normalize("NFKC", title), unicodedata.normalize("NFKC", text[:MAX_TEXT]))
+    norm_title = unicodedata.normalize("NFKC", title)
+    norm_text = unicodedata.normalize("NFKC", text[:MAX_TEXT])
+    lang = language_of(language) or detect_language(f"{norm_title}\n{norm_text}")
+    if lang not in LANGUAGES:
+        lang = detect_language(f"{norm_title}\n{norm_text}")
+    item = _Item.read(norm_title, norm_text, lang, published)
     if not item.actions:
         return None
-    readings = [r for i in range(len(item.spans)) if (r := _read(vocab, item, i)) is not None]
+    context = _context(lang)
+    title_end = item.spans[0][1]
+    if context.title_undo.search(item.lower, 0, title_end) or context.as_written.search(item.text, 0, title_end):
+        return None  # a denial or a rumour: whatever the body quotes, nothing was decided
+    readings = [r for i in range(len(item.spans)) if (r := _read(context, item, i)) is not None]
     if not readings:
         return None
     primary = _primary(readings)
     providers, named = _providers(primary, item, default_provider)
     if not providers:
         return None
-    countries, inferred = _countries(primary, readings, providers)
-    language = language or detect_language(item.text)
-    effective = resolve_date(item.text, published, language)
+    countries, places, inferred = _countries(primary, readings, providers)
+    effective = resolve_effective(item.text, published, lang)
     relevance = _relevance(
         named=named,
         countries=bool(countries),
@@ -301,13 +522,18 @@ def extract_signal(
         dated=effective is not None,
         in_title=primary.index == 0,
     )
+    groups = tuple(dict.fromkeys(p.group for p in places if p.group))
     return Signal(
         providers=providers,
         countries=countries,
         action=primary.action,
-        effective_date=effective,
+        effective_date=effective.day if effective else None,
+        effective_precision=effective.precision if effective else "day",
         relevance=relevance,
-        language=language,
+        language=language or lang,
         title=title,
         url=url,
+        scope=primary.scope,
+        groups=groups,
+        evidence=tuple(dict.fromkeys(primary.words)),
     )
