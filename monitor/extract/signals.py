@@ -39,6 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache
+from typing import Any
 
 from monitor.extract.dates import (
     LATIN_EDGE,
@@ -70,12 +71,14 @@ _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _CJK_WINDOW = re.compile(r"[^，。；！？,;.!?\n]{1,10}")
-_WORD = re.compile(r"\s+([^\s,;:.!?]+)")
-_WINDOW_WORDS = 6  # how far after "in"/"di" a place may be named
+_WORD = re.compile(r"[\s,]+([^\s,;:.!?–—]+)")  # the next word of a place window, across list commas
+_WINDOW_WORDS = 8  # how far after "in"/"di" a place may be named
 _MAX_LOCATIVES = 24  # per sentence: bounds the work on hostile text
 _FRAME_WORDS = 4  # a frame's parts, at most this many words apart (Latin scripts)
 _FRAME_CHARS = 12  # or characters (CJK)
-_NEGATION_BEFORE = 4  # characters before a Chinese action a negation may stand in
+_NEAR = 80  # characters between a widening action and the place it opens in
+_LIST_GAP = 24  # characters between two places of one list
+_NEGATION_BEFORE = 8  # characters before a Chinese action a negation may stand in (不会在欧盟提供)
 _NEGATION_AFTER = 10  # characters after a Japanese or Korean action
 
 
@@ -127,6 +130,7 @@ class _Actions:
     latin: re.Pattern[str]  # the item's language, English and Indonesian
     cjk: re.Pattern[str]  # Chinese, Japanese and Korean, searched in text that is not ASCII
     kinds: tuple[tuple[str, re.Pattern[str]], ...]  # action name ("weak:" prefix), whole term
+    frames: re.Pattern[str]  # the frame terms alone: a negation between a frame's parts counts
 
 
 @cache
@@ -142,6 +146,7 @@ def _actions(lang: str) -> _Actions:
         latin=_pattern(every, latin) or _NEVER,
         cjk=_pattern(every, CJK) or _NEVER,
         kinds=tuple((name, _pattern(table, [*latin, *CJK]) or _NEVER) for name, table in tables),
+        frames=_pattern({k: [t for t in v if "…" in t] for k, v in every.items()}, [*latin, *CJK]) or _NEVER,
     )
 
 
@@ -159,10 +164,11 @@ class _Context:
     presence: re.Pattern[str]
     negation: re.Pattern[str]
     negation_after: bool  # ja, ko: the negation follows the verb
-    undo: re.Pattern[str]  # denial, rumour, look-back
-    title_undo: re.Pattern[str]  # denial, rumour
+    undo: re.Pattern[str]  # denial, rumour, look-back: in a sentence, or in the title for the item
     as_written: re.Pattern[str]  # undoing cues matched with their case ("may")
     ownership: re.Pattern[str]
+    continuity: re.Pattern[str]
+    list_gap: re.Pattern[str]  # what may stand between two places of one list
 
 
 def _family(lang: str) -> tuple[str, ...]:
@@ -193,7 +199,6 @@ def _context(lang: str) -> _Context:
     after = [t for k in langs for t in locative.get("after", {}).get(k, ())]
     cjk = lang in ("zh", "ja", "ko")
     undo = {k: [*cues["denial"].get(k, ()), *cues["rumour"].get(k, ()), *cues["lookback"].get(k, ())] for k in langs}
-    title_undo = {k: [*cues["denial"].get(k, ()), *cues["rumour"].get(k, ())] for k in langs}
     return _Context(
         region=pattern(context["region"]),
         unsupported=pattern(context["unsupported"]),
@@ -206,10 +211,20 @@ def _context(lang: str) -> _Context:
         negation=pattern({k: v for k, v in cues["negation"].items() if isinstance(v, list)}),
         negation_after=lang in cues["negation"].get("after_action", ()),
         undo=pattern(undo, strip_written=True),
-        title_undo=pattern(title_undo, strip_written=True),
         as_written=written(cues["rumour"]),
         ownership=pattern(cues["ownership"]),
+        continuity=pattern(cues["continuity"]),
+        list_gap=_list_gap(langs, locative),
     )
+
+
+def _list_gap(langs: tuple[str, ...], locative: dict[str, Any]) -> re.Pattern[str]:
+    """Separators, conjunctions, articles and locatives: the words of a list of places
+    ("in Brazil, the UK and in Japan", "au Ghana, en Ouganda", "英国、巴西和日本")."""
+    words = [w for k in langs for w in load_terms()["lists"].get(k, ())]
+    words += [w for k in langs if k in LATIN for w in locative.get(k, ())]
+    latin = f"(?<![{LATIN_EDGE}])(?:{alternation(words)})(?![{LATIN_EDGE}])"
+    return compile_lowered(f"(?:[\\s,;/&、，及和与與や와과및]|{latin})*")
 
 
 def detect_language(text: str) -> str:
@@ -257,6 +272,7 @@ class _Action:
     end: int
     action: str
     weak: bool
+    frame: bool = False  # a frame's parts stand apart: words between them are read
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,9 +305,8 @@ class _Item:
         for match in matches:
             name = next((n for n, p in vocab.kinds if p.fullmatch(match.group())), None)
             if name is not None:
-                actions.append(
-                    _Action(match.start(), match.end(), name.removeprefix("weak:"), name.startswith("weak:"))
-                )
+                weak, frame = name.startswith("weak:"), vocab.frames.fullmatch(match.group()) is not None
+                actions.append(_Action(match.start(), match.end(), name.removeprefix("weak:"), weak, frame))
         providers = find_providers(text) if actions else []
         return cls(text, lower, spans, actions, providers, language, published.date() if published else None, {})
 
@@ -346,7 +361,10 @@ def _clause(item: _Item, action: _Action, start: int, end: int) -> tuple[int, in
 
 
 def _negated(context: _Context, item: _Item, action: _Action, start: int, end: int) -> bool:
-    """True when a negation cue bears on ``action`` (one inside the action's words does not)."""
+    """True when a negation cue bears on ``action``. One inside the action's own words ("no
+    longer available", "nicht mehr verfügbar") is part of it, unless the action is a frame
+    ("kommt vorerst nicht in"). Chinese puts the negation before the verb (a one-character
+    cue only right before it), Japanese and Korean after it, the others anywhere in the clause."""
     left, right = _clause(item, action, start, end)
     if context.negation_after:
         window = (action.end, min(right, action.end + _NEGATION_AFTER))
@@ -354,15 +372,25 @@ def _negated(context: _Context, item: _Item, action: _Action, start: int, end: i
         window = (max(left, action.start - _NEGATION_BEFORE), action.start)
     else:
         window = (left, right)
-    return any(
-        not (action.start <= m.start() < action.end)
-        for m in context.negation.finditer(item.lower, window[0], window[1])
-    )
+    for match in context.negation.finditer(item.lower, window[0], window[1]):
+        if action.start <= match.start() < action.end and not action.frame:
+            continue
+        if len(match.group()) == 1 and _CJK_CHAR.match(match.group()) and match.end() < action.start - 1:
+            continue  # 不 two characters away is another word's
+        return True
+    return False
 
 
-def _located(context: _Context, item: _Item, places: list[Place], start: int, end: int) -> list[Place]:
-    """The places of the sentence that follow a locative (or, in ja/ko, precede one), and the
-    region words so placed, as pseudo-places without codes."""
+def _continues(context: _Context, item: _Item, action: _Action, start: int, end: int) -> bool:
+    """True when the action's clause says things stay as they are ("remains available")."""
+    left, right = _clause(item, action, start, end)
+    return context.continuity.search(item.lower, left, right) is not None
+
+
+def _located(context: _Context, item: _Item, action: _Action, places: list[Place], start: int, end: int) -> list[Place]:
+    """The places of the sentence that follow a locative (or, in ja/ko, precede one) near the
+    action, with the places listed after them, and the region words so placed, as pseudo-places
+    without codes."""
     lower, text = item.lower, item.text
     found: list[Place] = []
     for count, match in enumerate(context.locative.finditer(lower, start, end)):
@@ -388,40 +416,61 @@ def _located(context: _Context, item: _Item, places: list[Place], start: int, en
         for region in context.region.finditer(lower, start, end):
             if _CJK_CHAR.match(text, region.start()) and context.after.match(text, region.end(), end):
                 found.append(Place(region.start(), region.end(), (), "country"))
-    return found
+    near = [p for p in found if _distance(p, action) <= _NEAR]
+    return _chained(context, item, near, places)
+
+
+def _distance(place: Place, action: _Action) -> int:
+    return max(place.start - action.end, action.start - place.end, 0)
+
+
+def _chained(context: _Context, item: _Item, found: list[Place], places: list[Place]) -> list[Place]:
+    """``found`` and every place listed right after one of them ("in Ghana, Uganda and Zambia")."""
+    chosen = {(p.start, p.end): p for p in found}
+    for place in sorted(places, key=lambda p: p.start):
+        if (place.start, place.end) in chosen:
+            continue
+        before = [p for p in chosen.values() if p.end <= place.start and place.start - p.end <= _LIST_GAP]
+        if any(context.list_gap.fullmatch(item.lower, p.end, place.start) for p in before):
+            chosen[(place.start, place.end)] = place
+    return sorted(chosen.values(), key=lambda p: p.start)
 
 
 def _read(context: _Context, item: _Item, index: int) -> _Reading | None:
     """The access action sentence ``index`` carries, if it places one in geography."""
     start, end = item.spans[index]
     lower = item.lower
-    hits = [hit for hit in item.actions_in(start, end) if not _negated(context, item, hit, start, end)]
+    hits = [hit for hit in item.actions_in(start, end) if not _continues(context, item, hit, start, end)]
     if not hits or context.exclude.search(lower, start, end) or context.undo.search(lower, start, end):
         return None
     if context.as_written.search(item.text, start, end):
         return None
-    if all(hit.action not in RESTRICTIVE for hit in hits) and context.presence.search(lower, start, end):
-        return None  # an office, a team: the provider's presence, not its service
-    places = item.places_in(index)
-    unsupported = context.unsupported.search(lower, start, end) is not None
-    region = context.region.search(lower, start, end) is not None
+    places: list[Place] | None = None
     for hit in hits:
+        negated = _negated(context, item, hit, start, end)
+        if negated and hit.action in RESTRICTIVE:
+            continue  # "will not block": no restriction
+        if hit.action not in RESTRICTIVE and context.presence.search(lower, start, end):
+            continue  # an office, a team: the provider's presence, not its service
+        if places is None:
+            places = item.places_in(index)
         if hit.action in RESTRICTIVE:
             where = places
-            if not (where or unsupported or region):
+            if not (where or context.unsupported.search(lower, start, end) or context.region.search(lower, start, end)):
                 continue
         else:
-            if context.presence.search(lower, start, end):
-                continue
-            where = _located(context, item, [p for p in places if p.kind != "nationality"], start, end)
+            where = _located(context, item, hit, [p for p in places if p.kind != "nationality"], start, end)
             if not where:
                 continue
+        # "will not launch in the EU", "nicht in der EU anbieten": held back, a withdrawal
+        action = "withdraw" if negated else hit.action
         scope: Scope = "territory"
-        if hit.action in RESTRICTIVE and context.ownership.search(lower, start, end):
+        if action in RESTRICTIVE and context.ownership.search(lower, start, end):
             scope = "ownership"
         named = tuple(p for p in where if p.codes)
         words = (item.text[hit.start : hit.end], *(p.text(item.text) for p in named))
-        return _Reading(index, hit.action, hit.weak, item.providers_in(start, end), named, unsupported, scope, words)
+        unsupported = context.unsupported.search(lower, start, end) is not None
+        return _Reading(index, action, hit.weak, item.providers_in(start, end), named, unsupported, scope, words)
     return None
 
 
@@ -503,8 +552,8 @@ def extract_signal(
         return None
     context = _context(lang)
     title_end = item.spans[0][1]
-    if context.title_undo.search(item.lower, 0, title_end) or context.as_written.search(item.text, 0, title_end):
-        return None  # a denial or a rumour: whatever the body quotes, nothing was decided
+    if context.undo.search(item.lower, 0, title_end) or context.as_written.search(item.text, 0, title_end):
+        return None  # a denial, a rumour, a recap: whatever the body quotes, nothing new was decided
     readings = [r for i in range(len(item.spans)) if (r := _read(context, item, i)) is not None]
     if not readings:
         return None
