@@ -109,6 +109,9 @@ def _locale_index(language: str) -> _Index | None:
 _folded = functools.lru_cache(maxsize=1 << 16)(_fold)  # news repeats its words
 
 
+_ELISION = re.compile(r"(?:[DdLl]|[Qq]u)['’](?=[^\W\d_])")  # l'Italie, d'Espagne
+
+
 def _country_places(text: str, language: str) -> list[Place]:
     words = [_Word(_folded(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
     words = [w for w in words if w.key not in _STOPWORDS]
@@ -116,18 +119,28 @@ def _country_places(text: str, language: str) -> list[Place]:
     places: list[Place] = []
     i = 0
     while i < len(words):
-        taken, found = 1, None
-        for index in indexes:
-            length, entry = _longest(index, text, words, i)
-            if entry is not None:
-                taken, found = length, entry
-                break
+        taken, found = _name_at(indexes, text, words, i)
+        if found is None and (elision := _ELISION.match(text, words[i].start)):
+            # "l'Italie": the name without its article ("Côte d'Ivoire" is read whole, above)
+            bare = _Word(_folded(text[elision.end() : words[i].end]), elision.end(), words[i].end)
+            taken, found = _name_at(indexes, text, [*words[:i], bare, *words[i + 1 :]], i)
+            words[i] = bare
         if found is not None and len(found.codes) == 1:
             start, end = words[i].start, words[i + taken - 1].end
             if not (_CJK_SCRIPT.match(text, end - 1) and _LANGUAGE_WORD.match(text, end)):
                 places.append(Place(start, end, tuple(found.codes), "country"))
         i += taken
     return places
+
+
+def _name_at(indexes: list[_Index], text: str, words: list[_Word], i: int) -> tuple[int, _Entry | None]:
+    """The longest name starting at word ``i`` in any index ("Corée du Sud" over "Corée")."""
+    taken, found = 1, None
+    for index in indexes:
+        length, entry = _longest(index, text, words, i)
+        if entry is not None and (found is None or length > taken):
+            taken, found = length, entry
+    return taken, found
 
 
 # --- nationalities ----------------------------------------------------------------------------
