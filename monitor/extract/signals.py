@@ -23,7 +23,7 @@ and another sentence has a strong one), else the first reducing one that names a
 the first that names a provider, else the first. Its providers are that sentence's, else the
 title's, else the source's (``default_provider``), else any the item names. Its countries are
 those of that sentence and of the other sentences of the same direction about the same
-providers, else those of same-direction sentences naming no provider; when none are named but
+providers or naming none; when none are named but
 the item says "unsupported regions", the provider's known unsupported set stands in
 (providers.UNSUPPORTED_REGIONS). A reducing reading whose sentence speaks of ownership
 ("companies majority-owned by Chinese entities") has ``scope = "ownership"``. Every signal
@@ -501,9 +501,9 @@ def _countries(
     """The countries of the item's reading and of its kin, the places behind them; True when
     inferred from the provider's unsupported regions."""
     same = [r for r in readings if (r.action in RESTRICTIVE) == (primary.action in RESTRICTIVE)]
-    kin = [primary, *(r for r in same if r is not primary and r.providers and set(r.providers) <= set(providers))]
-    if not any(r.places for r in kin):
-        kin = [r for r in same if not r.providers]
+    # Sentences of the same direction about the same providers, or naming none ("the assistant
+    # rolls out in Bolivia, Guatemala and Paraguay"), speak of the same change.
+    kin = [primary, *(r for r in same if r is not primary and set(r.providers) <= set(providers))]
     found = _union(r.countries for r in kin)
     if not found and any(r.unsupported for r in same):
         inferred = next((UNSUPPORTED_REGIONS[p] for p in providers if p in UNSUPPORTED_REGIONS), ())
