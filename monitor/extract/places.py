@@ -253,7 +253,9 @@ def _group_places(text: str, lower: str, on: date | None) -> list[Place]:
 
 def find_places(text: str, language: str | None = None, on: date | None = None) -> list[Place]:
     """Every place named in ``text`` (NFKC-normalised by the caller), in text order; a group's
-    members are those of ``on``. Overlaps go to the longer mention (a group over a country)."""
+    members are those of ``on``. Overlaps go to the longer mention (a group over a country). A
+    place taken out by an "outside" word is left out; a "domestic" word names its language's
+    country."""
     lang = language_of(language)
     lower = lowered(text)
     found = _group_places(text, lower, on) + _country_places(text, lang) + _nationality_places(text, lower, lang)
@@ -263,7 +265,36 @@ def find_places(text: str, language: str | None = None, on: date | None = None) 
         if places and place.start < places[-1].end:
             continue
         places.append(place)
-    return places
+    places += _domestic(text, lang, places)
+    places.sort(key=lambda p: p.start)
+    outside_before, outside_after = _outside()
+    return [
+        p
+        for p in places
+        if not outside_after.match(text, p.end)
+        and not outside_before.search(lower, max(0, p.start - _OUTSIDE_REACH), p.start)
+    ]
+
+
+_OUTSIDE_REACH = 16  # characters between an "outside" word and its place ("outside of mainland China")
+
+
+@functools.cache
+def _outside() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    table = _data()["outside"]
+    before = compile_lowered(f"{word(table['before'])}[\\s\\w]{{0,{_OUTSIDE_REACH}}}$")
+    return before, re.compile(f"\\s?(?:{alternation(table['after'])})")
+
+
+def _domestic(text: str, language: str, places: list[Place]) -> list[Place]:
+    table = _data()["domestic"].get(language)
+    if not table:
+        return []
+    found = []
+    for match in re.finditer(alternation(table["words"]), text):
+        if not any(p.end == match.start() or p.end + 1 == match.start() for p in places):
+            found.append(Place(match.start(), match.end(), (table["country"],), "country"))
+    return found
 
 
 @functools.cache

@@ -425,14 +425,23 @@ def _distance(place: Place, action: _Action) -> int:
 
 
 def _chained(context: _Context, item: _Item, found: list[Place], places: list[Place]) -> list[Place]:
-    """``found`` and every place listed right after one of them ("in Ghana, Uganda and Zambia")."""
+    """``found`` and every place listed with one of them, after it ("in Ghana, Uganda and
+    Zambia") or before it, as in Japanese and Korean, where the particle follows the last place
+    ("英国、ブラジル、フィリピンで")."""
     chosen = {(p.start, p.end): p for p in found}
-    for place in sorted(places, key=lambda p: p.start):
-        if (place.start, place.end) in chosen:
-            continue
-        before = [p for p in chosen.values() if p.end <= place.start and place.start - p.end <= _LIST_GAP]
-        if any(context.list_gap.fullmatch(item.lower, p.end, place.start) for p in before):
-            chosen[(place.start, place.end)] = place
+    growing = True
+    while growing:
+        growing = False
+        for place in places:
+            if (place.start, place.end) in chosen:
+                continue
+            for other in list(chosen.values()):
+                first, second = (other, place) if other.end <= place.start else (place, other)
+                gap = second.start - first.end
+                if 0 <= gap <= _LIST_GAP and context.list_gap.fullmatch(item.lower, first.end, second.start):
+                    chosen[(place.start, place.end)] = place
+                    growing = True
+                    break
     return sorted(chosen.values(), key=lambda p: p.start)
 
 

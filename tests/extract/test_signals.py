@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -15,7 +16,16 @@ from hypothesis import strategies as st
 from monitor.extract.countries import find_countries
 from monitor.extract.dates import load_terms
 from monitor.extract.providers import UNSUPPORTED_REGIONS, match_providers
-from monitor.extract.signals import CJK, LATIN, RESTRICTIVE, WIDENING, detect_language, extract_signal
+from monitor.extract.signals import (
+    CJK,
+    LATIN,
+    MAX_TEXT,
+    MAX_TITLE,
+    RESTRICTIVE,
+    WIDENING,
+    detect_language,
+    extract_signal,
+)
 from monitor.types import Signal
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "news"
@@ -360,6 +370,28 @@ _WORDS = [
     ".",
     "。",
     "ban",
+    "오픈AI",
+    "중국",
+    "차단하지 않는다",
+    "オープンAI",
+    "遮断",
+    "しない",
+    "sperrt",
+    "nicht",
+    "bloque",
+    "pas",
+    "l'Italie",
+    "bloqueia",
+    "não",
+    "EU",
+    "欧盟",
+    "Chinese",
+    "owned",
+    "reportedly",
+    "从7月起",
+    "7월부터",
+    "ab Juli 2024",
+    "…",
 ]
 _texts = st.one_of(
     st.text(max_size=300), st.lists(st.sampled_from(_WORDS) | st.text(max_size=8), max_size=40).map(" ".join)
@@ -367,12 +399,18 @@ _texts = st.one_of(
 _published = st.one_of(st.none(), st.datetimes(timezones=st.just(UTC)))
 
 
-@settings(max_examples=300, deadline=None)
+#: The cap on one item: text is cut at MAX_TITLE and MAX_TEXT so that hostile text costs at most
+#: about 0.1 s; the deadline leaves room for a loaded machine, not for a regression to seconds.
+CAP = timedelta(seconds=1)
+extract_signal(title="OpenAI blocks China", text="", published=None)  # the caches, before the clock
+
+
+@settings(max_examples=300, deadline=CAP)
 @given(
     title=_texts,
     text=_texts,
     published=_published,
-    language=st.sampled_from([None, "en", "zh", "id", "xx"]),
+    language=st.sampled_from([None, "en", "zh", "zh-Hant", "id", "ja", "ko", "de", "fr", "es", "pt", "xx"]),
     default=st.sampled_from([None, "openai"]),
 )
 def test_extract_signal_never_crashes(
@@ -382,3 +420,16 @@ def test_extract_signal_never_crashes(
     if signal is not None:
         assert signal.providers and signal.action in RESTRICTIVE | WIDENING
         assert 0.0 <= signal.relevance <= 1.0
+
+
+def test_the_longest_hostile_item_is_read_within_the_cap() -> None:
+    """Every vocabulary word, repeated to the length limits: a signal or none, inside the cap."""
+    words = " ".join(w for w in _WORDS if w != "reportedly")  # a rumour would end the reading early
+    for title, text in (
+        ("OpenAI blocks China", (words + "\n") * (MAX_TEXT // len(words) + 2)),  # many sentences
+        ("OpenAI blocks China", (words + " ") * (MAX_TEXT // len(words) + 2)),  # few, long ones
+        ((words * 40)[: MAX_TITLE * 2], words),
+    ):
+        start = time.perf_counter()
+        extract_signal(title=title, text=text, published=datetime(2024, 6, 25, tzinfo=UTC))
+        assert time.perf_counter() - start < CAP.total_seconds()
