@@ -42,7 +42,7 @@ PYTEST_ARGS ?= -n auto
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## bench: regionwatch vs urlwatch 2.29 (N=1000, 3 rounds), as-of latency, change -> Slack latency
+## bench: regionwatch vs urlwatch 2.29 (N=1000, 3 rounds), as-of latency, change -> Slack latency, news reading per language
 ## (BENCH_ARGS="--pages 1000 --pages 10000" for the large run; ASOF_ARGS="--rows 1000000" for the full as-of)
 BENCH_ARGS ?= --pages 1000 --rounds 3
 ASOF_ARGS ?= --quick
@@ -50,6 +50,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 	$(BIN)/python bench/asof_bench.py $(ASOF_ARGS)
 	$(BIN)/python bench/slack_latency.py
+	$(BIN)/python bench/signals.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
