@@ -100,6 +100,7 @@ class _Grammar:
     zh_immediate: re.Pattern[str]
     month_only: dict[str, re.Pattern[str]]
     forms: tuple[tuple[re.Pattern[str], _Parser], ...]
+    announce: re.Pattern[str]  # the verbs of a statement, whose date is not the action's
 
 
 def _month_names() -> dict[str, int]:
@@ -139,7 +140,9 @@ def _grammar() -> _Grammar:
     mon = word(re.escape(m) for m in months) + r"\.?"
     day = r"(?P<d>\d{1,2})(?:st|nd|rd|th|er|º|°)?\.?(?!\d)"
     year = r"(?:(?:,?\s+|\s+de\s+)(?P<y>\d{4})(?!\d))?"  # "July 9, 2024", "9 de julio de 2024"
-    filler = r"[\s,]*(?:(?:the|on|hari)\s+)?(?:" + word(_day_names()) + r"\.?,?\s*)?\(?\s*"
+    filler = (
+        r"(?:\s*d['’]|[\s,]+)?[\s,]*(?:(?:the|on|hari|de|du|del|el)\s+)?(?:" + word(_day_names()) + r"\.?,?\s*)?\(?\s*"
+    )
 
     def md(m: re.Match[str], _: str | None) -> _Found:
         parts = m.groupdict()
@@ -173,6 +176,9 @@ def _grammar() -> _Grammar:
         zh_immediate=re.compile(any_of(t for lang in ("zh", "ja", "ko") for t in terms["immediate"][lang])),
         month_only={lang: re.compile(word(terms["month_only"][lang]), re.I) for lang in _LANGS},
         forms=forms,
+        announce=compile_lowered(
+            f"{word(t for lang in _LANGS for t in terms['announce'][lang])}|{any_of(terms['announce']['cjk'])}"
+        ),
     )
 
 
@@ -238,14 +244,20 @@ def resolve_date(text: str, published: datetime | None, language: str | None = N
     return effective.day if effective is not None else None
 
 
-def resolve_effective(text: str, published: datetime | None, language: str | None = None) -> Effective | None:
-    """The first announced effective date in ``text`` with its precision ("from July": a month)."""
+def resolve_effective(
+    text: str, published: datetime | None, language: str | None = None, *, lead: int | None = None
+) -> Effective | None:
+    """The effective date in ``text`` with its precision ("from July": a month): the first date a
+    start word announces; else, when the caller knows the text reports an action and gives
+    ``lead`` (the length of its title and first sentences), the first full date there that dates
+    the action, not a statement about it, and not after publication. "Immediately" is the
+    publication day, unless the action is dated."""
     text = unicodedata.normalize("NFKC", text)
     grammar = _grammar()
+    immediate = False
     for _, kind, match in _candidates(grammar, text):
         if kind == "now" or (kind == "latin" and match["imm"] is not None):
-            if published is not None:
-                return Effective(published.date(), "day")
+            immediate = immediate or published is not None
             continue
         if kind == "zh":
             found = _chinese(grammar, match, text)
@@ -254,4 +266,38 @@ def resolve_effective(text: str, published: datetime | None, language: str | Non
         resolved = _resolve(found, published) if found is not None else None
         if found is not None and resolved is not None:
             return Effective(resolved, "day" if found.day is not None else "month")
+    dated = _dated_action(grammar, text[:lead], published, language) if lead is not None else None
+    if dated is not None:
+        return Effective(dated, "day")
+    if immediate and published is not None:
+        return Effective(published.date(), "day")
+    return None
+
+
+_STATEMENT_REACH = 24  # characters between a date and the verb of the statement it dates
+
+
+def _dated_action(grammar: _Grammar, text: str, published: datetime | None, language: str | None) -> date | None:
+    """The first full date in ``text`` that dates an action: not beside a statement verb ("said
+    on June 25"), not after publication."""
+    found: list[tuple[int, int, _Found]] = []
+    for pattern, parse in grammar.forms[:4]:  # the forms with a day
+        for match in pattern.finditer(text):
+            if (hit := parse(match, language)) is not None and hit.day is not None:
+                found.append((match.start(), match.end(), hit))
+    if not text.isascii():
+        for match in grammar.zh.finditer(text):
+            if match["zd"] and not (match.start() and text[match.start() - 1].isdigit()):
+                found.append(
+                    (match.start(), match.end(), _Found(_int(match["zy"]), int(match["zm"]), int(match["zd"])))
+                )
+    lower = lowered(text)
+    for start, end, hit in sorted(found, key=lambda f: f[0]):
+        before = grammar.announce.search(lower, max(0, start - _STATEMENT_REACH), start)
+        after = grammar.announce.search(lower, end, end + _STATEMENT_REACH)
+        if before or after:
+            continue
+        resolved = _resolve(hit, published)
+        if resolved is not None and (published is None or resolved <= published.date()):
+            return resolved
     return None

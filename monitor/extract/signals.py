@@ -76,6 +76,7 @@ _WINDOW_WORDS = 8  # how far after "in"/"di" a place may be named
 _MAX_LOCATIVES = 24  # per sentence: bounds the work on hostile text
 _FRAME_WORDS = 4  # a frame's parts, at most this many words apart (Latin scripts)
 _FRAME_CHARS = 12  # or characters (CJK)
+_LEAD_SENTENCES = 2  # the title and the first two sentences: where the news is dated
 _NEAR = 80  # characters between a widening action and the place it opens in
 _LIST_GAP = 24  # characters between two places of one list
 _NEGATION_BEFORE = 8  # characters before a Chinese action a negation may stand in (不会在欧盟提供)
@@ -571,7 +572,8 @@ def extract_signal(
     if not providers:
         return None
     countries, places, inferred = _countries(primary, readings, providers)
-    effective = resolve_effective(item.text, published, lang)
+    lead = item.spans[min(_LEAD_SENTENCES, len(item.spans) - 1)][1]  # where a dated action is looked for
+    effective = resolve_effective(item.text, published, lang, lead=lead)
     relevance = _relevance(
         named=named,
         countries=bool(countries),

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.extract.dates import resolve_date
+from monitor.extract.dates import Effective, resolve_date, resolve_effective
 
 JUNE_25 = datetime(2024, 6, 25, 8, 0, tzinfo=UTC)
 JULY_9 = date(2024, 7, 9)
@@ -164,3 +164,40 @@ _PIECES = [
 def test_resolve_date_never_crashes(text: str, published: datetime | None, language: str | None) -> None:
     result = resolve_date(text, published, language)
     assert result is None or isinstance(result, date)
+
+
+# --- every language, with precision -------------------------------------------------------------
+
+_JUNE_25 = datetime(2024, 6, 25, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "precision"),
+    [
+        ("ab dem 9. Juli 2024", date(2024, 7, 9), "day"),
+        ("à partir du 1er juillet", date(2024, 7, 1), "day"),
+        ("à partir d'octobre 2024", date(2024, 10, 1), "month"),
+        ("a partir del 9 de julio de 2024", date(2024, 7, 9), "day"),
+        ("desde octubre de 2024", date(2024, 10, 1), "month"),
+        ("a partir de julho de 2024", date(2024, 7, 1), "month"),
+        ("7月9日から遮断", date(2024, 7, 9), "day"),
+        ("2024년 7월 9일부터 차단", date(2024, 7, 9), "day"),
+        ("7월부터", date(2024, 7, 1), "month"),
+        ("starting July 2024", date(2024, 7, 1), "month"),
+        ("ab sofort", date(2024, 6, 25), "day"),
+    ],
+)
+def test_effective_dates_in_every_language_keep_their_precision(text: str, day: date, precision: str) -> None:
+    assert resolve_effective(text, _JUNE_25) == Effective(day, precision)  # type: ignore[arg-type]
+
+
+def test_a_dated_action_is_its_own_effective_date_when_the_caller_says_it_reports_one() -> None:
+    text = "Italy's regulator on June 20, 2024 ordered the app blocked."
+    assert resolve_effective(text, _JUNE_25) is None  # no start word: nothing announced
+    assert resolve_effective(text, _JUNE_25, lead=len(text)) == Effective(date(2024, 6, 20), "day")
+    said = "OpenAI said on June 20, 2024 it would block China."
+    assert resolve_effective(said, _JUNE_25, lead=len(said)) is None  # the statement's date
+    later = "The ban of July 30, 2024 was ordered."
+    assert resolve_effective(later, _JUNE_25, lead=len(later)) is None  # after publication
+    immediate = "The regulator on June 20, 2024 ordered, with immediate effect, a block."
+    assert resolve_effective(immediate, _JUNE_25, lead=len(immediate)) == Effective(date(2024, 6, 20), "day")
