@@ -266,6 +266,7 @@ def find_places(text: str, language: str | None = None, on: date | None = None) 
             continue
         places.append(place)
     places += _domestic(text, lang, places)
+    places += [a for a in _abbreviations(text) if not any(p.start <= a.start < p.end for p in places)]
     places.sort(key=lambda p: p.start)
     outside_before, outside_after = _outside()
     return [
@@ -284,6 +285,26 @@ def _outside() -> tuple[re.Pattern[str], re.Pattern[str]]:
     table = _data()["outside"]
     before = compile_lowered(f"{word(table['before'])}[\\s\\w]{{0,{_OUTSIDE_REACH}}}$")
     return before, re.compile(f"\\s?(?:{alternation(table['after'])})")
+
+
+@functools.cache
+def _abbreviation_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    table = dict(_data()["abbreviation"]["zh"])
+    strong, weak, unambiguous = table.pop("prepositions"), table.pop("weak_prepositions"), table.pop("only_after_weak")
+    letters = {letter: code for code, chars in table.items() for letter in chars}
+    every = "".join(letters)
+    pattern = re.compile(
+        f"(?:(?<=[{''.join(strong)}])[{every}]|(?<=[{''.join(weak)}])[{''.join(unambiguous)}])(?![{every}])"
+    )
+    return pattern, letters
+
+
+def _abbreviations(text: str) -> list[Place]:
+    """对华, 在俄: one-character country names after a Chinese preposition."""
+    if not _CJK_SCRIPT.search(text):
+        return []
+    pattern, letters = _abbreviation_pattern()
+    return [Place(m.start(), m.end(), (letters[m.group()],), "country") for m in pattern.finditer(text)]
 
 
 def _domestic(text: str, language: str, places: list[Place]) -> list[Place]:
