@@ -51,6 +51,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/asof_bench.py $(ASOF_ARGS)
 	$(BIN)/python bench/slack_latency.py
 	$(BIN)/python bench/signals.py
+	$(BIN)/python bench/index_startup.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
