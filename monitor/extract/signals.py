@@ -62,7 +62,11 @@ LATIN = ("en", "id", "de", "fr", "es", "pt")
 #: Languages written without spaces: terms match anywhere.
 CJK = ("zh", "zh_hant", "ja", "ko")
 LANGUAGES = ("en", "id", "de", "fr", "es", "pt", "zh", "ja", "ko")
-_SENTENCES = re.compile(r"\n+|[。！？；]|[.!?]\s+(?=[\"'“‘(\[A-ZÀ-ÖØ-Þ0-9¿¡])")
+# Sentence ends: a CJK full stop, or a Latin one before a capital, a digit, an opening quote or
+# a CJK character (Korean ends its sentences with ". ").
+_SENTENCES = re.compile(
+    r"\n+|[。！？；]|[.!?]\s+(?=[\"'“‘(\[A-ZÀ-ÖØ-Þ0-9¿¡\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])"
+)
 _CLAUSE_MARKS = ",;:()，、；：（）"
 _CLAUSES = re.compile(f"[{re.escape(_CLAUSE_MARKS)}]|\\s[-–—]\\s")
 _LATIN_WORDS = re.compile(r"[A-Za-z\u00c0-\u024f]+")
