@@ -18,7 +18,7 @@ from monitor.extract.signals import extract_signal
 from monitor.store.detections import news_items, previous_text, record_signal, record_text_change
 from monitor.store.models import ChangeRow
 from monitor.timeutil import diff_deadline
-from monitor.types import Route, Source
+from monitor.types import Provider, Route, Source
 
 
 def observe_text_page(
@@ -31,6 +31,7 @@ def observe_text_page(
     previous_snapshot_id: int | None,
     routes: Sequence[Route],
     diff_chars: int,
+    providers: Sequence[Provider] = (),
 ) -> list[ChangeRow]:
     """A text change, and the access signal the page's new lines carry, if any."""
     before = previous_text(session, previous_snapshot_id)
@@ -58,6 +59,7 @@ def observe_text_page(
             url=source.url,
             language=source.language,
             default_provider=source.provider,
+            providers=providers,
         )
         if (
             row := record_signal(session, source, signal, now=observed_at, routes=routes, to_snapshot_id=snapshot_id)
@@ -67,7 +69,13 @@ def observe_text_page(
 
 
 def observe_news(
-    session: Session, source: Source, item_ids: Sequence[int], *, now: datetime, routes: Sequence[Route]
+    session: Session,
+    source: Source,
+    item_ids: Sequence[int],
+    *,
+    now: datetime,
+    routes: Sequence[Route],
+    providers: Sequence[Provider] = (),
 ) -> list[ChangeRow]:
     """Signals from the feed items a fetch added or edited; an edit alerts only if its signal changed."""
     changes: list[ChangeRow] = []
@@ -79,6 +87,7 @@ def observe_news(
             url=item.link,
             language=item.language or source.language,
             default_provider=source.provider,
+            providers=providers,
         )
         if (row := record_signal(session, source, signal, now=now, routes=routes, item=item)) is not None:
             changes.append(row)

@@ -194,7 +194,11 @@ def _other(session: Session, catalog: Catalog, result: SourceResult, diff_chars:
         return list(note_failing(session, source, now=result.fetched_at, routes=catalog.routes))
     if source.kind is SourceKind.FEED:
         ids = (*result.new_items, *result.edited_items)
-        return list(observe_news(session, source, ids, now=result.fetched_at, routes=catalog.routes))
+        return list(
+            observe_news(
+                session, source, ids, now=result.fetched_at, routes=catalog.routes, providers=catalog.providers
+            )
+        )
     if source.availability is None and result.outcome is Outcome.CHANGED and result.snapshot_id is not None:
         return list(
             observe_text_page(
@@ -206,6 +210,7 @@ def _other(session: Session, catalog: Catalog, result: SourceResult, diff_chars:
                 previous_snapshot_id=result.previous_snapshot_id,
                 routes=catalog.routes,
                 diff_chars=diff_chars,
+                providers=catalog.providers,
             )
         )
     return []

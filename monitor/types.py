@@ -115,10 +115,28 @@ class Route:
     email: tuple[str, ...] = ()
 
 
+ProviderKind = Literal["provider", "regulator"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Provider:
+    """A provider or regulator and the names news uses for it (monitor/extract/data/providers.toml,
+    or a catalog's ``[[provider]]`` entry)."""
+
+    slug: str
+    name: str = ""
+    kind: ProviderKind = "provider"
+    aliases: tuple[str, ...] = ()  # any case
+    exact: tuple[str, ...] = ()  # this capitalisation only (names that are also words)
+    products: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Catalog:
     sources: tuple[Source, ...]
     routes: tuple[Route, ...] = ()
+    #: Providers the catalog adds to the bundled table, or names it adds to a bundled provider.
+    providers: tuple[Provider, ...] = ()
     origin: str = "<bundled>"
 
     def by_id(self) -> dict[str, Source]:

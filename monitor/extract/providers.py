@@ -1,56 +1,28 @@
-"""Which catalog providers a piece of text names: the alias table and one matcher.
+"""Which providers a piece of text names: the provider table and one matcher.
 
-Aliases are product and company names in English, Chinese and Indonesian spellings. Names that
-are also ordinary words ("Meta", "Claude", "Gemini", "Llama", "Mistral", "Copilot", "Ernie") match
-only with their capitalisation; distinctive names ("OpenAI", "ChatGPT", "DeepSeek") match in any
-case. A longer alias wins over a shorter one at the same place, so "Azure OpenAI" names Microsoft
-and not OpenAI as well.
+The table is data: monitor/extract/data/providers.toml, which a catalog extends with its own
+``[[provider]]`` entries (a new slug adds a provider; a known slug adds names to it). Names
+are written in every script the press uses. Latin-script names match as whole words, in any
+case (``aliases``) or only as written when they are also ordinary words (``exact``: "Meta",
+"Claude", "Gemini"). Chinese, Japanese and Korean names match anywhere, except that a Korean
+name may be followed by a particle but not by another syllable (구글은, but not the 애플 in
+애플리케이션) and a katakana name not by more katakana (メタ is not in メタバース). A longer
+name wins over a shorter one at the same place, so "Azure OpenAI" names Microsoft and not
+OpenAI as well.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
+from importlib import resources
+from typing import Any
 
 from monitor.extract.dates import lowered
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Provider:
-    """One catalog provider and the names it goes by."""
-
-    slug: str
-    aliases: tuple[str, ...] = ()  # any case
-    exact: tuple[str, ...] = ()  # this capitalisation only (names that are also words)
-
-
-PROVIDERS: tuple[Provider, ...] = (
-    Provider(
-        slug="openai",
-        aliases=("OpenAI", "ChatGPT", "DALL-E", "DALL·E", "GPT-3.5", "GPT-4o", "GPT-4", "GPT-5"),
-        exact=("Open AI", "Sora"),
-    ),
-    Provider(slug="anthropic", aliases=("Anthropic",), exact=("Claude",)),
-    Provider(
-        slug="google",
-        aliases=("Google", "DeepMind", "谷歌"),
-        exact=("Gemini", "Bard", "Alphabet"),
-    ),
-    Provider(
-        slug="microsoft",
-        aliases=("Microsoft", "Azure OpenAI", "微软", "Bing Chat"),
-        exact=("Copilot", "Azure"),
-    ),
-    Provider(slug="meta", aliases=("Meta AI", "Meta Platforms"), exact=("Meta", "Llama", "LLaMA")),
-    Provider(slug="mistral", aliases=("Mistral AI",), exact=("Mistral", "Le Chat")),
-    Provider(slug="deepseek", aliases=("DeepSeek", "深度求索")),
-    Provider(slug="baidu", aliases=("Baidu", "百度", "文心一言", "文心"), exact=("Ernie", "ERNIE")),
-    Provider(
-        slug="alibaba",
-        aliases=("Alibaba", "Alibaba Cloud", "Qwen", "Tongyi", "阿里巴巴", "阿里云", "通义千问", "通义"),
-    ),
-)
+from monitor.types import Provider
 
 # Countries each provider's own notices call its "unsupported regions", used only when an item
 # says "unsupported regions" and names no country (a title-only feed entry). Every code here is
@@ -61,6 +33,88 @@ UNSUPPORTED_REGIONS: dict[str, tuple[str, ...]] = {
 }
 
 _LETTERS = "a-z\u00c0-\u024f"
+_HANGUL = "\uac00-\ud7af"
+_KATAKANA = "\u30a0-\u30ff"
+# What may follow a Korean name: a particle or the start of one (은/는, 이/가, 의, 을/를, 와/과,
+# 도, 에/에서, 로/으로, 측 "side", 만, 까지, 보다, 처럼, 이라), never another syllable of a word.
+_KOREAN_AFTER = "은는이가의을를와과도에로측만까보처라랑"
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def parse_providers(entries: Iterable[Any], where: str) -> tuple[list[Provider], list[str]]:
+    """``[[provider]]`` tables to records, and one line per problem ("<where>: provider 2: ...")."""
+    found: list[Provider] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for index, table in enumerate(entries, 1):
+        label = f"{where}: provider {index}"
+        if not isinstance(table, dict):
+            problems.append(f"{label}: expected a table")
+            continue
+        slug = table.get("slug")
+        if not isinstance(slug, str) or not SLUG.match(slug):
+            problems.append(f"{label}: key 'slug': required, lower-case letters, digits and '-' (e.g. 'acme-ai')")
+            continue
+        label = f"{where}: provider {slug!r}"
+        if slug in seen:
+            problems.append(f"{label}: listed twice")
+            continue
+        seen.add(slug)
+        unknown = sorted(set(table) - {"slug", "name", "kind", "aliases", "exact", "products"})
+        problems += [f"{label}: unknown key {key!r}" for key in unknown]
+        lists = {}
+        for key in ("aliases", "exact", "products"):
+            value = table.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                problems.append(f"{label}: key {key!r}: a list of non-empty names")
+                value = []
+            lists[key] = tuple(v.strip() for v in value)
+        kind = table.get("kind", "provider")
+        if kind not in ("provider", "regulator"):
+            problems.append(f"{label}: key 'kind': 'provider' or 'regulator', not {kind!r}")
+            kind = "provider"
+        if not lists["aliases"] and not lists["exact"]:
+            problems.append(f"{label}: needs at least one name in 'aliases' or 'exact'")
+            continue
+        found.append(
+            Provider(
+                slug=slug,
+                name=str(table.get("name") or slug),
+                kind=kind,
+                aliases=lists["aliases"],
+                exact=lists["exact"],
+                products=lists["products"],
+            )
+        )
+    return found, problems
+
+
+@cache
+def bundled() -> tuple[Provider, ...]:
+    """The bundled table (data/providers.toml), read once."""
+    text = resources.files("monitor.extract").joinpath("data/providers.toml").read_text(encoding="utf-8")
+    found, problems = parse_providers(tomllib.loads(text).get("provider", []), "data/providers.toml")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return tuple(found)
+
+
+@cache
+def with_catalog(extra: tuple[Provider, ...]) -> tuple[Provider, ...]:
+    """The bundled table with a catalog's entries: new slugs added, known ones given more names."""
+    table = {p.slug: p for p in bundled()}
+    for entry in extra:
+        known = table.get(entry.slug)
+        if known is None:
+            table[entry.slug] = entry
+            continue
+        table[entry.slug] = replace(
+            known,
+            aliases=tuple(dict.fromkeys((*known.aliases, *entry.aliases))),
+            exact=tuple(dict.fromkeys((*known.exact, *entry.exact))),
+            products=tuple(dict.fromkeys((*known.products, *entry.products))),
+        )
+    return tuple(table.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +123,19 @@ class _Alias:
     spellings: frozenset[str] | None  # None: any case
 
 
+@dataclass(frozen=True, slots=True)
+class _Matcher:
+    latin: re.Pattern[str]
+    other: re.Pattern[str] | None
+    table: dict[str, _Alias]
+    kinds: dict[str, str]
+
+
 @cache
-def _matcher() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, _Alias]]:
-    """One case-sensitive pattern over ASCII-lowered text (far faster than re.IGNORECASE)."""
+def _matcher(providers: tuple[Provider, ...]) -> _Matcher:
+    """Case-sensitive patterns over ASCII-lowered text (far faster than re.IGNORECASE)."""
     table: dict[str, _Alias] = {}
-    for provider in PROVIDERS:
+    for provider in providers:
         for alias in provider.aliases:
             table[alias.lower()] = _Alias(provider.slug, None)
         for alias in provider.exact:
@@ -82,30 +144,56 @@ def _matcher() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, _Alias]]:
             table[key] = _Alias(provider.slug, frozenset({alias, *(known.spellings or ())} if known else {alias}))
     keys = sorted(table, key=len, reverse=True)  # longest first: "azure openai", then "openai"
     latin = "|".join(re.escape(k) for k in keys if k.isascii())
-    other = "|".join(re.escape(k) for k in keys if not k.isascii())
-    # A version may follow a Latin name ("Qwen2.5"), a letter may not; CJK names stand anywhere.
-    # Two patterns, not one alternation: each stays a fast scan on its own.
-    return (re.compile(f"(?<![{_LETTERS}0-9])(?:{latin})(?![{_LETTERS}])"), re.compile(other), table)
+    other = [k for k in keys if not k.isascii()]
+    # A version may follow a Latin name ("Qwen2.5"), a letter may not. A Korean name takes a
+    # particle, not another syllable; a katakana name no more katakana.
+    other_pattern = "|".join(
+        re.escape(k)
+        + (f"(?![{_HANGUL}])|{re.escape(k)}(?=[{_KOREAN_AFTER}])" if re.search(f"[{_HANGUL}]$", k) else "")
+        + (f"(?![{_KATAKANA}])" if re.search(f"[{_KATAKANA}]$", k) else "")
+        for k in other
+    )
+    return _Matcher(
+        latin=re.compile(f"(?<![{_LETTERS}0-9])(?:{latin})(?![{_LETTERS}])"),
+        other=re.compile(other_pattern) if other else None,
+        table=table,
+        kinds={p.slug: p.kind for p in providers},
+    )
 
 
-def find_providers(text: str) -> list[tuple[int, str]]:
-    """(offset, slug) for every provider name in ``text``."""
-    latin, other, table = _matcher()
-    matches = list(latin.finditer(lowered(text)))
-    if not text.isascii():
-        matches = sorted([*matches, *other.finditer(text)], key=lambda match: match.start())
-    found: list[tuple[int, str]] = []
+def _table(providers: Sequence[Provider]) -> tuple[Provider, ...]:
+    return with_catalog(tuple(providers)) if providers else bundled()
+
+
+def find_provider_spans(text: str, providers: Sequence[Provider] = ()) -> list[tuple[int, int, str]]:
+    """(start, end, slug) for every provider name in ``text``; ``providers`` extends the table."""
+    matcher = _matcher(_table(providers))
+    lower = lowered(text)
+    matches = list(matcher.latin.finditer(lower))
+    if matcher.other is not None and not text.isascii():
+        matches = sorted([*matches, *matcher.other.finditer(lower)], key=lambda match: match.start())
+    found: list[tuple[int, int, str]] = []
     for match in matches:
-        alias = table[match.group()]
+        alias = matcher.table[match.group()]
         if alias.spellings is not None:
             original = text[match.start() : match.end()]
             after = text[match.end() : match.end() + 2]
             if original not in alias.spellings or re.fullmatch(r"-[a-z]", after):
                 continue  # "meta", "claude"; "Meta-analysis"
-        found.append((match.start(), alias.slug))
+        found.append((match.start(), match.end(), alias.slug))
     return found
 
 
-def match_providers(text: str) -> tuple[str, ...]:
+def find_providers(text: str, providers: Sequence[Provider] = ()) -> list[tuple[int, str]]:
+    """(offset, slug) for every provider name in ``text``."""
+    return [(start, slug) for start, _, slug in find_provider_spans(text, providers)]
+
+
+def match_providers(text: str, providers: Sequence[Provider] = ()) -> tuple[str, ...]:
     """Provider slugs named in ``text``, in order of first mention."""
-    return tuple(dict.fromkeys(slug for _, slug in find_providers(text)))
+    return tuple(dict.fromkeys(slug for _, slug in find_providers(text, providers)))
+
+
+def is_regulator(slug: str, providers: Sequence[Provider] = ()) -> bool:
+    """True when ``slug`` is a regulator in the table (a BIS or OFAC feed's own slug)."""
+    return _matcher(_table(providers)).kinds.get(slug) == "regulator"

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache
@@ -50,8 +50,8 @@ from monitor.extract.dates import (
     resolve_effective,
 )
 from monitor.extract.places import Place, find_places, language_of, origin
-from monitor.extract.providers import UNSUPPORTED_REGIONS, find_providers
-from monitor.types import RESTRICTIVE_ACTIONS, Scope, Signal
+from monitor.extract.providers import UNSUPPORTED_REGIONS, find_provider_spans, is_regulator
+from monitor.types import RESTRICTIVE_ACTIONS, Provider, Scope, Signal
 
 RESTRICTIVE = RESTRICTIVE_ACTIONS
 WIDENING = frozenset({"launch", "expand", "available"})
@@ -64,9 +64,7 @@ CJK = ("zh", "zh_hant", "ja", "ko")
 LANGUAGES = ("en", "id", "de", "fr", "es", "pt", "zh", "ja", "ko")
 # Sentence ends: a CJK full stop, or a Latin one before a capital, a digit, an opening quote or
 # a CJK character (Korean ends its sentences with ". ").
-_SENTENCES = re.compile(
-    r"\n+|[。！？；]|[.!?]\s+(?=[\"'“‘(\[A-ZÀ-ÖØ-Þ0-9¿¡\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])"
-)
+_SENTENCES = re.compile(r"\n+|[。！？；]|[.!?]\s+(?=[\"'“‘(\[A-ZÀ-ÖØ-Þ0-9¿¡\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])")
 _CLAUSE_MARKS = ",;:()，、；：（）"
 _CLAUSES = re.compile(f"[{re.escape(_CLAUSE_MARKS)}]|\\s[-–—]\\s")
 _LATIN_WORDS = re.compile(r"[A-Za-z\u00c0-\u024f]+")
@@ -289,12 +287,15 @@ class _Item:
     spans: list[tuple[int, int]]  # sentences; the title first
     actions: list[_Action]
     providers: list[tuple[int, str]]  # offset, slug
+    names: list[tuple[int, int]]  # where the providers' names stand: no place inside one (美國商務部)
     language: str
     on: date | None  # the day of publication: groups have the members of that day
     _places: dict[int, list[Place]]  # per sentence, read when first asked for
 
     @classmethod
-    def read(cls, title: str, body: str, language: str, published: datetime | None) -> _Item:
+    def read(
+        cls, title: str, body: str, language: str, published: datetime | None, table: Sequence[Provider] = ()
+    ) -> _Item:
         text = f"{title}\n{body}"
         lower = lowered(text)
         spans, start = [(0, len(title))], len(title) + 1
@@ -312,8 +313,11 @@ class _Item:
             if name is not None:
                 weak, frame = name.startswith("weak:"), vocab.frames.fullmatch(match.group()) is not None
                 actions.append(_Action(match.start(), match.end(), name.removeprefix("weak:"), weak, frame))
-        providers = find_providers(text) if actions else []
-        return cls(text, lower, spans, actions, providers, language, published.date() if published else None, {})
+        names = find_provider_spans(text, table) if actions else []
+        providers = [(start, slug) for start, _, slug in names]
+        named = [(start, end) for start, end, _ in names]
+        on = published.date() if published else None
+        return cls(text, lower, spans, actions, providers, named, language, on, {})
 
     def providers_in(self, start: int, end: int) -> tuple[str, ...]:
         return tuple(dict.fromkeys(slug for at, slug in self.providers if start <= at < end))
@@ -333,7 +337,10 @@ class _Item:
                 for p in find_places(self.text[start:end], self.language, self.on)
             ]
             self._places[index] = [
-                p for p in found if not any(origin(self.text, self.lower, p, at) for at, _ in self.providers)
+                p
+                for p in found
+                if not any(origin(self.text, self.lower, p, at) for at, _ in self.providers)
+                and not any(start <= p.start < end for start, end in self.names)
             ]
         return self._places[index]
 
@@ -498,9 +505,14 @@ def _primary(readings: list[_Reading]) -> _Reading:
     return (reducing or named or strong)[0]
 
 
-def _providers(primary: _Reading, item: _Item, default: str | None) -> tuple[tuple[str, ...], bool]:
-    """Who the item is about, and whether the item itself names them (not just its source)."""
+def _providers(
+    primary: _Reading, item: _Item, default: str | None, table: Sequence[Provider]
+) -> tuple[tuple[str, ...], bool]:
+    """Who the item is about, and whether the item itself names them (not just its source). A
+    regulator's own item is the regulator's signal, with the providers it names beside it."""
     named = primary.providers or item.providers_in(*item.spans[0])
+    if default and is_regulator(default, table):
+        return tuple(dict.fromkeys((default, *(named or item.providers_in(0, len(item.text)))))), True
     if named:
         return named, True
     if default:
@@ -553,15 +565,17 @@ def extract_signal(
     url: str | None = None,
     language: str | None = None,
     default_provider: str | None = None,
+    providers: Sequence[Provider] = (),
 ) -> Signal | None:
-    """The access signal in one news item, or None when it names no provider or no action."""
+    """The access signal in one news item, or None when it names no provider or no action.
+    ``providers`` are a catalog's additions to the bundled provider table."""
     title = title[:MAX_TITLE].strip()  # shown as given; read in NFKC (full-width digits etc.)
     norm_title = unicodedata.normalize("NFKC", title)
     norm_text = unicodedata.normalize("NFKC", text[:MAX_TEXT])
     lang = language_of(language) or detect_language(f"{norm_title}\n{norm_text}")
     if lang not in LANGUAGES:
         lang = detect_language(f"{norm_title}\n{norm_text}")
-    item = _Item.read(norm_title, norm_text, lang, published)
+    item = _Item.read(norm_title, norm_text, lang, published, providers)
     if not item.actions:
         return None
     context = _context(lang)
@@ -572,10 +586,10 @@ def extract_signal(
     if not readings:
         return None
     primary = _primary(readings)
-    providers, named = _providers(primary, item, default_provider)
-    if not providers:
+    slugs, named = _providers(primary, item, default_provider, providers)
+    if not slugs:
         return None
-    countries, places, inferred = _countries(primary, readings, providers)
+    countries, places, inferred = _countries(primary, readings, slugs)
     lead = item.spans[min(_LEAD_SENTENCES, len(item.spans) - 1)][1]  # where a dated action is looked for
     effective = resolve_effective(item.text, published, lang, lead=lead)
     relevance = _relevance(
@@ -588,7 +602,7 @@ def extract_signal(
     )
     groups = tuple(dict.fromkeys(p.group for p in places if p.group))
     return Signal(
-        providers=providers,
+        providers=slugs,
         countries=countries,
         action=primary.action,
         effective_date=effective.day if effective else None,

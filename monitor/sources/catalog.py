@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.errors import CatalogError
+from monitor.extract.providers import parse_providers
 from monitor.timeutil import parse_duration
 from monitor.types import AvailabilitySpec, Catalog, ChangeKind, Route, Severity, Source, SourceKind
 
@@ -52,10 +53,12 @@ def parse_catalog(text: str, *, origin: str) -> Catalog:
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError([f"{origin}: not valid TOML: {exc}"]) from None
     problems: list[str] = []
-    for key in sorted(set(data) - {"source", "route"}):
-        problems.append(f"{origin}: unknown top-level key {key!r} (expected [[source]] or [[route]])")
+    for key in sorted(set(data) - {"source", "route", "provider"}):
+        problems.append(f"{origin}: unknown top-level key {key!r} (expected [[source]], [[route]] or [[provider]])")
     sources = _entries(data, "source", origin, problems)
     routes = _entries(data, "route", origin, problems)
+    providers, provider_problems = parse_providers(_entries(data, "provider", origin, problems), origin)
+    problems += provider_problems
     parsed = [_source(entry, i, origin, problems) for i, entry in enumerate(sources)]
     seen: set[str] = set()
     for src in parsed:
@@ -69,6 +72,7 @@ def parse_catalog(text: str, *, origin: str) -> Catalog:
     return Catalog(
         sources=tuple(s for s in parsed if s is not None),
         routes=tuple(r for r in parsed_routes if r is not None),
+        providers=tuple(providers),
         origin=origin,
     )
 

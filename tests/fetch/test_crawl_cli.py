@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from monitor.store.models import FetchRow, SnapshotRow, SourceRow
+from monitor.store.models import ChangeRow, FetchRow, SnapshotRow, SourceRow
 from tests.fetch.conftest import Crawler, feed, page
 from tests.fetch.server import LocalServer, Reply
 
@@ -240,3 +240,21 @@ def test_a_crawl_where_nothing_could_be_fetched_exits_3(site: LocalServer, sqlit
     assert "no source could be fetched" in result.stderr and "http_4xx" in result.stdout
     site.set("/gone", "<html><body><p>back</p></body></html>")
     assert sqlite_crawler.run("crawl", "--all").returncode == 0  # one answered: not a failure of the command
+
+
+def test_a_catalog_provider_is_heard_in_the_news(site: LocalServer, crawler: Crawler) -> None:
+    """A team watches a provider we never listed: its [[provider]] entry names it, and a press
+    feed's item about it is recorded as that provider's signal by the real crawl."""
+    site.set(
+        "/press.xml",
+        rss("Acme AI blocks access from Russia starting October 1, 2025", "Acme AI opens a Paris office"),
+        content_type="application/rss+xml",
+    )
+    crawler.catalog(feed("press", site.url("/press.xml"), provider="press"))
+    with crawler.catalog_path.open("a", encoding="utf-8") as catalog:
+        catalog.write('\n[[provider]]\nslug = "acme"\nname = "Acme AI"\naliases = ["Acme AI", "アクメ"]\n')
+    rows = by_source(crawler.json("crawl", "--all"))
+    assert rows["press"]["new_items"] == 2
+    with crawler.engine.connect() as conn:
+        signals = conn.execute(select(ChangeRow).where(ChangeRow.kind == "signal")).all()
+    assert [(s.provider, s.countries, s.action) for s in signals] == [("acme", ["RU"], "block")]
