@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from monitor.describe import effective_text, scope_text
 from monitor.query.cells import cell_text
 
 _LINE_STYLES = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green"), ("-", "red"))
@@ -23,8 +24,14 @@ def print_change(detail: dict[str, Any]) -> None:
     colour = console.is_terminal
     console.print(Text(f"change {detail['id']}: {detail['title'] or detail['kind']}", style="bold"))
     for label in ("kind", "provider", "product", "source", "detected_at", "effective_date", "url"):
-        if detail.get(label) is not None:
+        if label == "effective_date" and detail.get(label) is not None:
+            console.print(
+                Text(f"  effective: {effective_text(detail[label], detail.get('effective_precision', 'day'))}")
+            )
+        elif detail.get(label) is not None:
             console.print(Text(f"  {label}: {cell_text(detail[label])}"))
+    if detail.get("scope") == "ownership":
+        console.print(Text(f"  applies to: {scope_text('ownership')}"))
     names = detail.get("names", {})
     for sign, key, style in (("-", "removed", "red"), ("+", "added", "green"), ("*", "countries", "")):
         for code in detail.get(key, []):

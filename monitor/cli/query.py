@@ -65,6 +65,8 @@ def changes(
         "countries",
         "action",
         "effective_date",
+        "effective_precision",
+        "scope",
         "source",
         "title",
         "url",

@@ -39,6 +39,7 @@ from monitor.demo import timeline
 from monitor.demo.answers import QUESTIONS, answer
 from monitor.demo.server import SiteServer
 from monitor.demo.slack import LocalSlack, printer
+from monitor.describe import effective_text
 from monitor.errors import RegionwatchError
 from monitor.fetch.records import CrawlReport
 from monitor.notify import digest
@@ -256,7 +257,7 @@ def _baseline(console: Console, sessions: sessionmaker[Session], step: timeline.
 def _describe(change: dict[str, Any]) -> str:
     kind, ident, source = change["kind"], change["id"], change["source"]
     effective = change["effective_date"]
-    when = f", effective {effective}" if effective else ""
+    when = f", effective {effective_text(effective, change['effective_precision'])}" if effective else ""
     if kind == "signal":
         countries = " ".join(change["countries"])
         return f"signal #{ident}: {change['provider']} {change['action']} {countries}{when} (from {source})"

@@ -21,6 +21,7 @@ from email.utils import format_datetime
 import css_inline
 from jinja2 import Environment, StrictUndefined, Template
 
+from monitor.describe import countries_title, effective_text, groups_text, scope_text
 from monitor.extract.countries import country_name, flag
 from monitor.notify.digest import Country, cap, excerpt, one_line, safe_url
 from monitor.notify.render import confirmation_facts
@@ -121,8 +122,12 @@ def _view(change: Change | None, key: str, detected_at: datetime | None, fallbac
     if change is None:
         return _View(headline=one_line(fallback or "Regionwatch alert", MAX_TITLE), key=key)
     signal = change.kind is ChangeKind.SIGNAL
-    lists = [("Removed", change.removed), ("Added", change.added), ("Countries named", change.countries)]
-    facts = [("Effective", change.effective_date.isoformat() if change.effective_date else "not announced")]
+    lists = [("Removed", change.removed), ("Added", change.added), (countries_title(change.scope), change.countries)]
+    facts = [("Effective", effective_text(change.effective_date, change.effective_precision))]
+    if signal and change.scope == "ownership":
+        facts.append(("Applies to", scope_text(change.scope)))
+    if groups := groups_text(change.diff):
+        facts.append(("Group named", groups))
     confirmation = confirmation_facts(change)
     facts += confirmation
     if detected_at is not None and not confirmation:

@@ -20,6 +20,7 @@ import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
+from monitor.describe import effective_text
 from monitor.errors import ConfigError, RegionwatchError
 from monitor.extract.countries import country_name, flag
 from monitor.notify.links import WebLinks
@@ -67,7 +68,7 @@ class AvailabilityItem:
     product: str
     removed: tuple[Country, ...]
     added: tuple[Country, ...]
-    effective: date | None
+    effective: str | None  # describe.effective_text: a day, or a month
     seen: date
     url: str | None
     correction: bool
@@ -85,11 +86,12 @@ class SignalItem:
     provider: str
     action: str
     countries: tuple[Country, ...]
-    effective: date | None
+    effective: str | None  # describe.effective_text: a day, or a month
     seen: date
     title: str
     url: str | None
     change_id: int | None = None
+    scope: str = "territory"  # "ownership": companies owned from the countries
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,7 +139,7 @@ class CountryNews:
     country: Country
     provider: str
     what: str
-    effective: date | None
+    effective: str | None  # describe.effective_text: a day, or a month
     seen: date
 
 
@@ -292,7 +294,8 @@ def country_news(digest: Digest, reader: Reader) -> list[CountryNews]:
             CountryNews(
                 country=c,
                 provider=signal.provider,
-                what=f"announced: {signal.action}",
+                what=f"announced: {signal.action}"
+                + (" (companies owned from here)" if signal.scope == "ownership" else ""),
                 effective=signal.effective,
                 seen=signal.seen,
             )
@@ -316,7 +319,7 @@ def _availability(row: ChangeRow, tz: ZoneInfo) -> AvailabilityItem:
         product=row.product or "api",
         removed=_countries(row.removed),
         added=_countries(row.added),
-        effective=row.effective_date,
+        effective=_effective(row),
         seen=row.detected_at.astimezone(tz).date(),
         url=safe_url(row.url),
         correction=row.correction,
@@ -329,12 +332,20 @@ def _signal(row: ChangeRow, tz: ZoneInfo) -> SignalItem:
         provider=row.provider or "?",
         action=row.action or "mentioned",
         countries=_countries(row.countries),
-        effective=row.effective_date,
+        effective=_effective(row),
         seen=row.detected_at.astimezone(tz).date(),
         title=one_line(row.title, MAX_TITLE),
         url=safe_url(row.url),
         change_id=row.id,
+        scope=row.scope,
     )
+
+
+OWNED = " (companies owned from here)"
+
+
+def _effective(row: ChangeRow) -> str | None:
+    return effective_text(row.effective_date, row.effective_precision) if row.effective_date else None
 
 
 def _text(row: ChangeRow, tz: ZoneInfo) -> TextItem:

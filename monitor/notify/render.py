@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.metadata import Metadata
 
 from monitor.chunked import chunked
+from monitor.describe import countries_title, effective_text, groups_text, scope_text
 from monitor.extract.countries import country_name, flag
 from monitor.notify.links import WebLinks
 from monitor.types import Change, ChangeKind, Severity
@@ -189,7 +190,7 @@ def _headline(change: Change) -> str:
 def _lists(change: Change) -> list[tuple[str, tuple[str, ...]]]:
     found = [("Removed", tuple(change.removed)), ("Added", tuple(change.added))]
     if change.countries:
-        found.append(("Countries named", tuple(change.countries)))
+        found.append((countries_title(change.scope), tuple(change.countries)))
     return [(title, codes) for title, codes in found if codes]
 
 
@@ -215,8 +216,11 @@ def _moment(iso: str) -> str:
 
 
 def _facts(change: Change, detected_at: datetime | None) -> SectionBlock:
-    effective = change.effective_date.isoformat() if change.effective_date else "not announced"
-    facts = [f"*Effective*\n{effective}"]
+    facts = [f"*Effective*\n{effective_text(change.effective_date, change.effective_precision)}"]
+    if change.kind is ChangeKind.SIGNAL and change.scope == "ownership":
+        facts.append(f"*Applies to*\n{scope_text(change.scope)}")
+    if groups := groups_text(change.diff):
+        facts.append(f"*Group named*\n{groups}")
     confirmation = confirmation_facts(change)
     facts += [f"*{name}*\n{value}" for name, value in confirmation]
     if detected_at is not None and not confirmation:
@@ -293,7 +297,7 @@ def _fallback(change: Change, lists: Iterable[tuple[str, tuple[str, ...]]]) -> s
         more = f" and {len(codes) - 10} more" if len(codes) > 10 else ""
         parts.append(f"{title.lower()}: {names}{more}")
     if change.effective_date:
-        parts.append(f"effective {change.effective_date.isoformat()}")
+        parts.append(f"effective {effective_text(change.effective_date, change.effective_precision)}")
     if change.kind is ChangeKind.SIGNAL and change.title:
         parts.append(escape(change.title))
     return _cut("; ".join(parts), MAX_TEXT)

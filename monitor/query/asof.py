@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.describe import effective_text
 from monitor.extract.countries import country_name
 from monitor.query.history import interval_dict
 from monitor.store import reads
@@ -121,6 +122,8 @@ def _signal(row: Any, at: datetime) -> dict[str, Any]:
         "provider": row.provider,
         "action": row.action,
         "effective_date": effective,
+        "effective_precision": row.effective_precision,
+        "scope": row.scope,
         "detected_at": row.detected_at,
         "source": row.source_id,
         "title": row.title,
@@ -148,7 +151,8 @@ def sentence(standing: dict[str, Any]) -> str:
         )
     announced = [
         f"{x['provider']} {x['action'] or 'notice'}"
-        + (f" from {x['effective_date']:%Y-%m-%d}" if x["effective_date"] else "")
+        + (f" from {effective_text(x['effective_date'], x['effective_precision'])}" if x["effective_date"] else "")
+        + (" (companies owned from there)" if x["scope"] == "ownership" else "")
         + f" ({x['source']})"
         for x in s["signals"]
         if x["in_force"]

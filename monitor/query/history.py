@@ -65,6 +65,8 @@ def change_dict(row: ChangeRow) -> dict[str, Any]:
         "countries": list(row.countries),
         "action": row.action,
         "effective_date": row.effective_date,
+        "effective_precision": row.effective_precision,
+        "scope": row.scope,
         "detected_at": row.detected_at,
         "severity": row.severity,
         "correction": row.correction,

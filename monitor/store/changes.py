@@ -72,6 +72,8 @@ def change_row(
         countries=list(change.countries),
         action=change.action,
         effective_date=change.effective_date,
+        effective_precision=change.effective_precision,
+        scope=change.scope,
         detected_at=detected_at,
         severity=int(change.severity),
         correction=correction,

@@ -292,8 +292,14 @@ def availability_change(
         signals = dated_signals(session, source.provider, now - SIGNAL_LOOKBACK)
     signal = _announced(signals, source, added, removed, now)
     valid_from = held.first_seen_at
+    dated: dict[str, str] = {}
     if signal is not None and signal.effective_date is not None:
         valid_from = max(start_of_day(signal.effective_date), _latest_start(session, source))
+        dated = {"dated_by_signal": str(signal.id)}
+        if signal.effective_precision == "month":
+            # The text gave a month: the intervals need a moment, and the month's first day is the
+            # earliest the change can have taken effect. Said in the change, not hidden.
+            dated["dated_from"] = f"{signal.effective_date:%Y-%m}, a month: from its first day"
     elif accepted_by:  # a person may accept late, after other changes of the product: never before them
         valid_from = max(valid_from, _latest_start(session, source))
     how = f"accepted by {accepted_by}" if accepted_by else "confirmed by a fresh read"
@@ -314,6 +320,7 @@ def availability_change(
             "confirmed_at": now.isoformat(),
             "confirmation": how,
             "held_change": held.id,
+            **dated,
         },
     )
     row = change_row(change, detected_at=now, from_snapshot_id=held.from_snapshot_id, to_snapshot_id=held.snapshot_id)
@@ -399,6 +406,8 @@ def _announced(
     for row in signals:
         if row.provider != source.provider or row.detected_at < now - SIGNAL_LOOKBACK:
             continue
+        if row.scope == "ownership":
+            continue  # companies owned from a country: no country leaves a list for it
         restrictive = row.action in RESTRICTIVE_ACTIONS
         if (restrictive and set(row.countries) & set(removed)) or (not restrictive and set(row.countries) & set(added)):
             if row.effective_date is not None and start_of_day(row.effective_date) <= now and touched:

@@ -150,10 +150,18 @@ def _record_signal(
         countries=signal.countries,
         action=signal.action,
         effective_date=signal.effective_date,
+        effective_precision=signal.effective_precision,
+        scope=signal.scope,
         severity=severity,
         title=signal.title,
         url=signal.url,
-        diff={"providers": list(signal.providers), "relevance": signal.relevance, "language": signal.language},
+        diff={
+            "providers": list(signal.providers),
+            "relevance": signal.relevance,
+            "language": signal.language,
+            "groups": list(signal.groups),
+            "evidence": list(signal.evidence),
+        },
     )
     return record_change(
         session, change, routes=routes, detected_at=now, news_item_id=news_item_id, to_snapshot_id=to_snapshot_id
@@ -168,6 +176,10 @@ def _signal_json(signal: Signal) -> dict[str, object]:
         "relevance": signal.relevance,
         "language": signal.language,
         "effective_date": signal.effective_date.isoformat() if signal.effective_date else None,
+        "effective_precision": signal.effective_precision,
+        "scope": signal.scope,
+        "groups": list(signal.groups),
+        "evidence": list(signal.evidence),
     }
 
 

@@ -238,6 +238,10 @@ class ChangeRow(Base):
     countries: Mapped[list[Any]] = mapped_column(default=list)
     action: Mapped[str | None] = mapped_column(String(20))
     effective_date: Mapped[date | None] = mapped_column(Date)
+    #: "day", or "month": the text gave a month ("from July 2024") and effective_date is its 1st.
+    effective_precision: Mapped[str] = mapped_column(String(5), default="day", server_default="day")
+    #: "territory" (traffic from the countries) or "ownership" (companies owned from them).
+    scope: Mapped[str] = mapped_column(String(10), default="territory", server_default="territory")
     detected_at: Mapped[datetime]
     severity: Mapped[int] = mapped_column(Integer)
     correction: Mapped[bool] = mapped_column(Boolean, default=False)

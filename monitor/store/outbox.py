@@ -238,6 +238,8 @@ def load_change(session: Session, change_id: int | None) -> tuple[Change, dateti
         countries=tuple(row.countries),
         action=row.action,
         effective_date=row.effective_date,
+        effective_precision="month" if row.effective_precision == "month" else "day",
+        scope="ownership" if row.scope == "ownership" else "territory",
         severity=_severity(row.severity),
         title=row.title,
         url=row.url,

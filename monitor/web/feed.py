@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from monitor.describe import effective_text
 from monitor.extract.countries import country_name
 from monitor.query import history
 from monitor.web.context import context
@@ -60,7 +61,7 @@ def summary(row: dict[str, Any]) -> str:
         if row[key]:
             parts.append(f"{label} " + ", ".join(f"{c} ({country_name(c)})" for c in row[key]))
     if row["effective_date"]:
-        parts.append(f"effective {row['effective_date'].isoformat()}")
+        parts.append(f"effective {effective_text(row['effective_date'], row.get('effective_precision', 'day'))}")
     if row["correction"]:
         parts.append("technical correction")
     return "; ".join(parts)

@@ -60,6 +60,8 @@ _CHANGE_FIELDS: dict[str, Any] = {
     "countries": _CODES,
     "action": {"type": ["string", "null"]},
     "effective_date": {"type": ["string", "null"], "format": "date"},
+    "effective_precision": {"type": "string", "enum": ["day", "month"], "description": "month: the date is its 1st"},
+    "scope": {"type": "string", "enum": ["territory", "ownership"]},
     "detected_at": {"type": "string", "format": "date-time"},
     "severity": {"type": "integer"},
     "correction": {"type": "boolean"},

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.templating import Jinja2Templates
 
+from monitor.describe import effective_text
 from monitor.extract.countries import country_name
 from monitor.types import Severity
 
@@ -24,7 +25,9 @@ def templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=when, day=day, http_url=http_url, country=country_name, severity=severity)
+    env.filters.update(
+        when=when, day=day, effective=effective, http_url=http_url, country=country_name, severity=severity
+    )
     env.globals.update(diff_lines=diff_lines)
     return Jinja2Templates(env=env)
 
@@ -36,6 +39,11 @@ def when(value: datetime | None) -> str:
 
 def day(value: date | datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value is not None else "—"
+
+
+def effective(value: date | None, precision: str = "day", missing: str = "—") -> str:
+    """2024-07-09, or "July 2024" when only the month was announced."""
+    return effective_text(value, precision, missing=missing)
 
 
 def severity(value: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
@@ -16,7 +17,9 @@ from monitor.notify.digest import (
     Digest,
     Reader,
     RenderedDigest,
+    SignalItem,
     TextItem,
+    _country,
     country_news,
     excerpt,
     gather,
@@ -50,7 +53,7 @@ def test_sections_hold_the_week_and_only_the_week(digest: Digest) -> None:
     (change,) = acme.changes
     assert acme.provider == "acme" and change.product == "api"
     assert [c.code for c in change.removed] == ["HK", "MO"] and [c.code for c in change.added] == ["VN"]
-    assert change.effective == date(2024, 7, 9) and change.seen == date(2024, 7, 9)
+    assert change.effective == "2024-07-09" and change.seen == date(2024, 7, 9)
     assert change.removed[0].name == "Hong Kong SAR China" and change.removed[0].flag == "🇭🇰"
     (signal,) = digest.signals  # the W29 signal is not in W28's digest
     assert signal.action == "block" and [c.code for c in signal.countries] == ["CN", "HK"]
@@ -249,3 +252,20 @@ def test_a_line_per_team_route_and_links_to_the_web_view(digest: Digest) -> None
     assert "https://rw.example.com/country/HK" in rendered.text
     assert 'href="https://rw.example.com/change/' in rendered.html and "in Regionwatch</a>" in rendered.html
     assert "rw.example.com" not in render(digest, reader).html  # no public URL, no web links
+
+
+def test_a_month_and_an_ownership_restriction_read_as_such(digest: Digest) -> None:
+    owned = SignalItem(
+        provider="anthropic",
+        action="restrict",
+        countries=(_country("CN"),),
+        effective="September 2025",
+        seen=date(2024, 7, 10),
+        title="Anthropic restricts companies majority-owned from China",
+        url=None,
+        scope="ownership",
+    )
+    rendered = render(replace(digest, signals=(owned,)), _reader(READER))
+    for part in (rendered.text, rendered.html):
+        assert "effective September 2025" in part
+        assert "for companies owned from" in part

@@ -27,6 +27,7 @@ from monitor.sources.catalog import parse_catalog
 from monitor.types import Change, ChangeKind
 from tests.notify.alerts import T, add, change, rows
 from tests.notify.smtp import HOST, free_port, smtp_server
+from tests.notify.test_render import OWNERSHIP
 from tests.pages import FORTY, page
 from tests.replay import CATALOG_TOML, T0, Replayer
 
@@ -216,3 +217,10 @@ def test_the_message_is_pure_and_safe() -> None:
     assert subject(text) == "[Regionwatch] acme: page text changed"
     assert subject(None, "left behind") == "[Regionwatch] left behind"
     assert message_id("change:1:email:a@b") == message_id("change:1:email:a@b") != message_id("change:2:email:a@b")
+
+
+def test_the_email_says_month_and_ownership() -> None:
+    mail = render_alert(OWNERSHIP, dedup_key="change:2:email:x", detected_at=T)
+    for part in (mail.text, mail.html):
+        assert "September 2025" in part and "2025-09-01" not in part
+        assert "Companies owned from" in part and "companies owned or controlled" in part

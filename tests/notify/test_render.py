@@ -169,3 +169,40 @@ def test_with_a_public_url_the_alert_links_to_the_web_view() -> None:
     assert "regionwatch history" not in context
     plain = render_change(HK_MO_VN, dedup_key="k")
     assert "regionwatch history" in json.dumps(plain.block_dicts()[-1])  # no public URL: the CLI command
+
+
+OWNERSHIP = Change(
+    kind=ChangeKind.SIGNAL,
+    source_id="anthropic-news",
+    provider="anthropic",
+    countries=("CN",),
+    action="restrict",
+    effective_date=date(2025, 9, 1),
+    effective_precision="month",
+    scope="ownership",
+    severity=Severity.HIGH,
+    title="Anthropic restricts companies majority-owned from China from September 2025",
+    diff={"providers": ["anthropic"], "groups": [], "evidence": ["restricts", "China"]},
+)
+
+
+def test_a_month_reads_as_a_month_and_ownership_as_ownership() -> None:
+    body = everything(render_change(OWNERSHIP, dedup_key="change:2:slack:#ai", detected_at=DETECTED))
+    assert "September 2025" in body and "2025-09-01" not in body  # no day nobody announced
+    assert "Companies owned from" in body and "Countries named" not in body
+    assert "companies owned or controlled from these countries" in body
+
+
+def test_a_group_is_named_beside_its_members() -> None:
+    eu = Change(
+        kind=ChangeKind.SIGNAL,
+        source_id="meta-news",
+        provider="meta",
+        countries=("AT", "BE", "DE"),
+        action="withdraw",
+        severity=Severity.HIGH,
+        title="Meta withholds its multimodal model from the EU",
+        diff={"groups": ["EU"]},
+    )
+    body = everything(render_change(eu, dedup_key="change:3:slack:#ai", detected_at=DETECTED))
+    assert "Group named" in body and "EU" in body and "Countries named" in body

@@ -3,15 +3,18 @@ second read; damage held for a person; as-of answers."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.store.changes import record_change
 from monitor.store.engine import transaction
 from monitor.store.held import accept, held_changes
 from monitor.store.models import AlertRow, ChangeRow, SourceRow
-from monitor.types import Outcome
+from monitor.types import Change, ChangeKind, Outcome
 from tests.pages import CHALLENGE, FORTY, NAVIGATION, REDESIGN, page
 from tests.replay import CATALOG, SOURCE, T0, Replayer, codes_at
 
@@ -88,3 +91,41 @@ def test_cosmetic_edit_is_a_low_text_change_without_alert(sessions: sessionmaker
     assert changes[0].diff is not None and changes[0].diff.get("lines")
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(AlertRow)) == 0
+
+
+def _announce(sessions: sessionmaker[Session], at: datetime, **signal: Any) -> None:
+    """An acme signal about HK, recorded as the news reader would record it."""
+    with transaction(sessions) as s:
+        change = Change(
+            kind=ChangeKind.SIGNAL, source_id=SOURCE.id, provider="acme", countries=("HK",), action="block", **signal
+        )
+        record_change(s, change, routes=(), detected_at=at)
+
+
+@pytest.mark.parametrize(
+    ("scope", "dated"),
+    [("territory", True), ("ownership", False)],
+)
+def test_a_month_announced_dates_a_removal_from_its_first_day_and_says_so(
+    sessions: sessionmaker[Session], scope: str, dated: bool
+) -> None:
+    """'From July 2024' dates a later HK removal from 2024-07-01, with a note that only a month
+    was given; a restriction on companies owned from HK dates nothing (no list drops HK for it)."""
+    r = Replayer(sessions)
+    r.observe(page(FORTY), T0)
+    _announce(
+        sessions, T0 + timedelta(days=19), effective_date=date(2024, 7, 1), effective_precision="month", scope=scope
+    )
+    removal = T0 + timedelta(days=44)  # July 15
+    r.observe(page([n for n in FORTY if n != "Hong Kong"]), removal)
+    with sessions() as s:
+        change = s.scalars(select(ChangeRow).where(ChangeRow.kind == "availability")).one()
+        assert change.removed == ["HK"]
+        note = (change.diff or {}).get("dated_from")
+    if dated:
+        assert note == "2024-07, a month: from its first day"
+        assert "HK" not in codes_at(sessions, datetime(2024, 7, 2, tzinfo=UTC))
+    else:
+        assert note is None
+        assert "HK" in codes_at(sessions, datetime(2024, 7, 2, tzinfo=UTC))
+    assert "HK" not in codes_at(sessions, removal + timedelta(hours=1))

@@ -121,3 +121,26 @@ def test_the_same_words_a_season_later_are_a_new_event(sessions: sessionmaker[Se
     _setup(sessions)
     assert len(_read(sessions, "openai-news", NOTICE, T0)) == 1
     assert len(_read(sessions, "press-id", ID, T0 + timedelta(days=45))) == 1  # past the window
+
+
+OWNERSHIP_MONTH = (
+    "Anthropic to stop serving companies majority-owned by Chinese entities from September 2025",
+    "Anthropic will no longer sell Claude to companies more than 50% owned by entities in China, "
+    "starting September 2025.",
+)
+
+
+def test_a_month_and_an_ownership_scope_are_stored_as_read(sessions: sessionmaker[Session]) -> None:
+    """The store keeps what the reader said: a month is a month (not the 1st), and a restriction
+    on owners is not one on China's traffic. Migration 0004 gives the columns; both backends."""
+    _setup(sessions)
+    (change_id,) = _read(sessions, "press-id", OWNERSHIP_MONTH, T0)
+    with sessions() as s:
+        change = s.get(ChangeRow, change_id)
+        assert change is not None and change.provider == "anthropic" and change.countries == ["CN"]
+        assert change.effective_date is not None and change.effective_date.isoformat() == "2025-09-01"
+        assert (change.effective_precision, change.scope) == ("month", "ownership")
+        assert change.diff is not None and change.diff["evidence"]  # the words that made it
+        item = s.scalars(select(NewsItemRow).where(NewsItemRow.source_id == "press-id")).one()
+        assert (item.signal or {}).get("effective_precision") == "month"
+        assert (item.signal or {}).get("scope") == "ownership"
