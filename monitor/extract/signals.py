@@ -167,7 +167,8 @@ class _Context:
     presence: re.Pattern[str]
     negation: re.Pattern[str]
     negation_after: bool  # ja, ko: the negation follows the verb
-    undo: re.Pattern[str]  # denial, rumour, look-back: in a sentence, or in the title for the item
+    undo: re.Pattern[str]  # denial, rumour: in a sentence, or in the title for the item
+    lookback: re.Pattern[str]  # an old event recalled: in an action's clause, or in the title
     as_written: re.Pattern[str]  # undoing cues matched with their case ("may")
     ownership: re.Pattern[str]
     continuity: re.Pattern[str]
@@ -201,7 +202,8 @@ def _context(lang: str) -> _Context:
     locative = context["locative"]
     after = [t for k in langs for t in locative.get("after", {}).get(k, ())]
     cjk = lang in ("zh", "ja", "ko")
-    undo = {k: [*cues["denial"].get(k, ()), *cues["rumour"].get(k, ()), *cues["lookback"].get(k, ())] for k in langs}
+    undo = {k: [*cues["denial"].get(k, ()), *cues["rumour"].get(k, ())] for k in langs}
+    lookback = {k: list(cues["lookback"].get(k, ())) for k in langs}
     return _Context(
         region=pattern(context["region"]),
         unsupported=pattern(context["unsupported"]),
@@ -214,6 +216,7 @@ def _context(lang: str) -> _Context:
         negation=pattern({k: v for k, v in cues["negation"].items() if isinstance(v, list)}),
         negation_after=lang in cues["negation"].get("after_action", ()),
         undo=pattern(undo, strip_written=True),
+        lookback=pattern(lookback),
         as_written=written(cues["rumour"]),
         ownership=pattern(cues["ownership"]),
         continuity=pattern(cues["continuity"]),
@@ -394,9 +397,10 @@ def _negated(context: _Context, item: _Item, action: _Action, start: int, end: i
 
 
 def _continues(context: _Context, item: _Item, action: _Action, start: int, end: int) -> bool:
-    """True when the action's clause says things stay as they are ("remains available")."""
+    """True when the action's clause says things stay as they are ("remains available") or
+    recalls an old event ("a month after it was halted", "距離遭叫停約一個月")."""
     left, right = _clause(item, action, start, end)
-    return context.continuity.search(item.lower, left, right) is not None
+    return bool(context.continuity.search(item.lower, left, right) or context.lookback.search(item.lower, left, right))
 
 
 def _located(context: _Context, item: _Item, action: _Action, places: list[Place], start: int, end: int) -> list[Place]:
@@ -580,7 +584,11 @@ def extract_signal(
         return None
     context = _context(lang)
     title_end = item.spans[0][1]
-    if context.undo.search(item.lower, 0, title_end) or context.as_written.search(item.text, 0, title_end):
+    if (
+        context.undo.search(item.lower, 0, title_end)
+        or context.lookback.search(item.lower, 0, title_end)
+        or context.as_written.search(item.text, 0, title_end)
+    ):
         return None  # a denial, a rumour, a recap: whatever the body quotes, nothing new was decided
     readings = [r for i in range(len(item.spans)) if (r := _read(context, item, i)) is not None]
     if not readings:
