@@ -95,7 +95,8 @@ def _expand(term: str, lang: str, endings: dict[str, str]) -> str:
     if latin:
         suffix = f"(?:{endings[lang]})?" if lang in endings else ""
         parts = [p.replace("~", suffix) for p in parts]
-        gap = rf"(?![{LATIN_EDGE}])(?:\s+[^\s,;:.!?]+){{0,{_FRAME_WORDS}}}?\s+(?<![{LATIN_EDGE}])"
+        # up to four words between the parts; the second may carry an elided article (l'accès)
+        gap = rf"(?![{LATIN_EDGE}])(?:\s+[^\s,;:.!?]+){{0,{_FRAME_WORDS}}}?\s+(?:(?:[dlnsjmtc]|qu)['’])?"
     else:
         gap = f"[^{re.escape(_CLAUSE_MARKS)}。！？.!?\\n]{{0,{_FRAME_CHARS}}}?"
     return gap.join(f"(?:{p})" for p in parts)
@@ -132,14 +133,18 @@ class _Actions:
 
     latin: re.Pattern[str]  # the item's language, English and Indonesian
     cjk: re.Pattern[str]  # Chinese, Japanese and Korean, searched in text that is not ASCII
-    kinds: tuple[tuple[str, re.Pattern[str]], ...]  # action name ("weak:" prefix), whole term
+    kinds: tuple[tuple[str, re.Pattern[str]], ...]  # action name ("weak:"/"reversal:" prefix), whole term
     frames: re.Pattern[str]  # the frame terms alone: a negation between a frame's parts counts
 
 
 @cache
 def _actions(lang: str) -> _Actions:
     terms = load_terms()
-    tables = [*terms["actions"].items(), *((f"weak:{n}", t) for n, t in terms["weak"].items())]
+    tables = [
+        *((f"reversal:{n}", t) for n, t in terms["reversal"].items()),  # first: "lifts ban" is no ban
+        *terms["actions"].items(),
+        *((f"weak:{n}", t) for n, t in terms["weak"].items()),
+    ]
     every: dict[str, list[str]] = {}
     for _, table in tables:
         for key, words in table.items():
@@ -245,11 +250,13 @@ def detect_language(text: str) -> str:
         return "ja"
     if han > len(tokens):  # a Han character is about a word's worth
         return "zh"
-    scores = dict.fromkeys(_LATIN_ORDER, 0)
+    scores = dict.fromkeys(_LATIN_ORDER, 0.0)
     stopwords = _stopwords()
     for token in tokens:
         for lang in stopwords.get(token, ()):
             scores[lang] += 1
+    for lang, letters in load_terms()["language"]["letters"].items():
+        scores[lang] += 0.5 * sum(sample.count(letter) for letter in letters)
     best = max(scores.values())
     if best == 0 or scores["en"] == best:
         return "en"
@@ -264,6 +271,8 @@ def _stopwords() -> dict[str, tuple[str, ...]]:
     """Each stopword and the languages it belongs to (``[language]``)."""
     found: dict[str, list[str]] = {}
     for lang, words in load_terms()["language"].items():
+        if lang == "letters":
+            continue
         for stopword in words:
             found.setdefault(stopword, []).append(lang)
     return {stopword: tuple(langs) for stopword, langs in found.items()}
@@ -279,6 +288,7 @@ class _Action:
     action: str
     weak: bool
     frame: bool = False  # a frame's parts stand apart: words between them are read
+    reversal: bool = False  # a restriction lifted: its place is the clause's, locative or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,8 +324,9 @@ class _Item:
         for match in matches:
             name = next((n for n, p in vocab.kinds if p.fullmatch(match.group())), None)
             if name is not None:
-                weak, frame = name.startswith("weak:"), vocab.frames.fullmatch(match.group()) is not None
-                actions.append(_Action(match.start(), match.end(), name.removeprefix("weak:"), weak, frame))
+                flag, _, action = name.rpartition(":")
+                frame = vocab.frames.fullmatch(match.group()) is not None
+                actions.append(_Action(match.start(), match.end(), action, flag == "weak", frame, flag == "reversal"))
         names = find_provider_spans(text, table) if actions else []
         providers = [(start, slug) for start, _, slug in names]
         named = [(start, end) for start, end, _ in names]
@@ -479,8 +490,8 @@ def _read(context: _Context, item: _Item, index: int) -> _Reading | None:
             continue  # an office, a team: the provider's presence, not its service
         if places is None:
             places = item.places_in(index)
-        if hit.action in RESTRICTIVE:
-            where = places
+        if hit.action in RESTRICTIVE or hit.reversal:
+            where = places if hit.action in RESTRICTIVE else [p for p in places if p.kind != "nationality"]
             if not (where or context.unsupported.search(lower, start, end) or context.region.search(lower, start, end)):
                 continue
         else:
