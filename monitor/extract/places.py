@@ -319,25 +319,45 @@ def _domestic(text: str, language: str, places: list[Place]) -> list[Place]:
 
 
 @functools.cache
-def _origin_words() -> re.Pattern[str]:
+def _origin_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(descriptor words, articles) of ``[origin]``."""
     table = _data()["origin"]
-    latin = [t for lang, terms in table.items() if lang != "cjk" for t in terms]
-    return compile_lowered(f"{word(latin)}|{alternation(table['cjk'])}")
+    latin = [t for lang, terms in table.items() if lang not in ("cjk", "articles") for t in terms]
+    descriptors = compile_lowered(f"{word(latin)}|{alternation(table['cjk'])}")
+    return descriptors, compile_lowered(word(table["articles"]))
 
 
-_GAP_SPACE = re.compile(r"[\s\-'’·]+")
+_GAP_SPACE = re.compile(r"[\s\-'’·,]+")
+_SENTENCE_BREAK = re.compile(r"[\n.!?。！？;；]")
+_ORIGIN_REACH = 40  # characters between a place and the provider it describes
 
 
-def origin(text: str, lower: str, place: Place, provider_at: int) -> bool:
-    """True when ``place`` describes the provider named at ``provider_at`` ("Chinese start-up
-    DeepSeek", "中国AI企业深度求索", "중국의 딥시크"): a nationality right before the name, or a
-    place and the name with only descriptor words between them (data/places.toml ``[origin]``).
-    A country name and a provider side by side ("이탈리아 딥시크 차단") are not read as origin:
-    headlines write "Italy: DeepSeek blocked" that way too."""
-    if provider_at < place.end or provider_at - place.end > 40:
+def origin(text: str, lower: str, place: Place, provider_at: int, provider_end: int | None = None) -> bool:
+    """True when ``place`` describes the provider named at ``provider_at`` (..``provider_end``):
+    a nationality right before the name ("Chinese DeepSeek"), a Chinese or Japanese name written
+    against it (中国DeepSeek), or a place and the name with descriptor words between them
+    (data/places.toml ``[origin]``), either way round, within one sentence: "Chinese AI start-up
+    DeepSeek", "中国AI企业深度求索", "DeepSeek, la start-up chinoise". A country name and a
+    provider apart by a space alone ("이탈리아 딥시크 차단") are not origin: Korean headlines
+    write "Italy: DeepSeek blocked" that way."""
+    if provider_at >= place.end:
+        gap_start, gap_end = place.end, provider_at
+    elif provider_end is not None and provider_end <= place.start:
+        gap_start, gap_end = provider_end, place.start
+    else:
         return False
-    gap = lower[place.end : provider_at]
+    if gap_end - gap_start > _ORIGIN_REACH or _SENTENCE_BREAK.search(text, gap_start, gap_end):
+        return False
+    gap = lower[gap_start:gap_end]
+    before = gap_start == place.end
+    if not gap:  # 中国DeepSeek, 中国ディープシーク: side by side, unspaced, is a description
+        return before and (place.kind == "nationality" or bool(_CJK_SCRIPT.match(text, place.end - 1)))
     if not _GAP_SPACE.sub("", gap):
-        return place.kind == "nationality"
-    described = _origin_words().sub(" ", gap)
-    return described != gap and not _GAP_SPACE.sub("", described)
+        return before and place.kind == "nationality" and "," not in gap
+    descriptors, articles = _origin_words()
+    if before and place.kind == "country" and articles.search(gap):
+        return False  # "in Deutschland den Chatbot DeepSeek": an article opens another phrase
+    described = descriptors.sub(" ", gap)
+    if described == gap:
+        return False  # no descriptor: an article or a comma alone describes nothing
+    return not _GAP_SPACE.sub("", articles.sub(" ", described))

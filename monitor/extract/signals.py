@@ -353,7 +353,7 @@ class _Item:
             self._places[index] = [
                 p
                 for p in found
-                if not any(origin(self.text, self.lower, p, at) for at, _ in self.providers)
+                if not any(origin(self.text, self.lower, p, start, end) for start, end in self.names)
                 and not any(start <= p.start < end for start, end in self.names)
             ]
         return self._places[index]
