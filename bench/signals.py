@@ -75,7 +75,8 @@ def record_floors(scores: dict[str, Score], path: Path) -> None:
     ]
     for name in sorted(scores):
         s = scores[name]
-        lines += [f'["{name}"]', f"recall = {int(s.recall * 100) / 100:.2f}", f"precision = {int(s.precision * 100) / 100:.2f}", ""]
+        recall, precision = int(s.recall * 100) / 100, int(s.precision * 100) / 100
+        lines += [f'["{name}"]', f"recall = {recall:.2f}", f"precision = {precision:.2f}", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -94,9 +95,7 @@ def main() -> int:
     rate = throughput(items)
     command = " ".join(["bench/signals.py", *map(shlex.quote, sys.argv[1:])])
     overall = by_language["all"]
-    met = [
-        n for n, s in by_language.items() if n != "all" and s.recall >= TARGET and s.precision >= TARGET
-    ]
+    met = [n for n, s in by_language.items() if n != "all" and s.recall >= TARGET and s.precision >= TARGET]
     body = [
         "# Signals: how well news is read, per language",
         "",
