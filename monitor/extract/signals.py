@@ -536,15 +536,21 @@ def _providers(
     return named, bool(named)
 
 
+def _kin(primary: _Reading, readings: list[_Reading], providers: tuple[str, ...]) -> list[_Reading]:
+    """The readings that speak of the primary one's change: sentences of the same direction
+    about the same providers, or naming none ("the assistant rolls out in Bolivia, Guatemala
+    and Paraguay")."""
+    same = [r for r in readings if (r.action in RESTRICTIVE) == (primary.action in RESTRICTIVE)]
+    return [primary, *(r for r in same if r is not primary and set(r.providers) <= set(providers))]
+
+
 def _countries(
     primary: _Reading, readings: list[_Reading], providers: tuple[str, ...]
 ) -> tuple[tuple[str, ...], tuple[Place, ...], bool]:
     """The countries of the item's reading and of its kin, the places behind them; True when
     inferred from the provider's unsupported regions."""
     same = [r for r in readings if (r.action in RESTRICTIVE) == (primary.action in RESTRICTIVE)]
-    # Sentences of the same direction about the same providers, or naming none ("the assistant
-    # rolls out in Bolivia, Guatemala and Paraguay"), speak of the same change.
-    kin = [primary, *(r for r in same if r is not primary and set(r.providers) <= set(providers))]
+    kin = _kin(primary, readings, providers)
     found = _union(r.countries for r in kin)
     if not found and any(r.unsupported for r in same):
         inferred = next((UNSUPPORTED_REGIONS[p] for p in providers if p in UNSUPPORTED_REGIONS), ())
@@ -630,7 +636,8 @@ def extract_signal(
         language=language or lang,
         title=title,
         url=url,
-        scope=primary.scope,
+        # "Updating restrictions of sales" and, below it, "to companies majority-owned by ...": one change
+        scope="ownership" if any(r.scope == "ownership" for r in _kin(primary, readings, slugs)) else "territory",
         groups=groups,
         evidence=tuple(dict.fromkeys(primary.words)),
     )
