@@ -17,7 +17,7 @@ import re
 import tomllib
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, NamedTuple
@@ -142,18 +142,41 @@ def in_list_context(name: str) -> CountryMatch | None:
 
 def find_countries(text: str) -> tuple[str, ...]:
     """Codes of the countries named in running text, sorted and unique."""
-    index = _index()
-    text = unicodedata.normalize("NFKC", text)
-    words = [_Word(_fold(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+    return tuple(sorted({code for _, _, code in country_spans(unicodedata.normalize("NFKC", text))}))
+
+
+_ELISION = re.compile(r"(?:[DdLl]|[Qq]u)['’](?=[^\W\d_])")  # l'Italie, d'Espagne
+
+
+def country_spans(text: str, extra: Sequence[_Index] = (), *, elisions: bool = False) -> Iterator[tuple[int, int, str]]:
+    """(start, end, code) of every country named in running text (NFKC-normalised by the
+    caller). The longest name wins across the shared index and the ``extra`` ones ("Corée du
+    Sud" over an ambiguous "Corée"); a name of two countries is skipped. With ``elisions``, a
+    French article comes off a word that is no name as written ("l'Italie"; "Côte d'Ivoire" is
+    read whole first)."""
+    words = [_Word(_folded(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
     words = [word for word in words if word.key not in _STOPWORDS]
-    found: set[str] = set()
+    indexes = [_index(), *extra]
     i = 0
     while i < len(words):
+        taken, found = _name_at(indexes, text, words, i)
+        if found is None and elisions and (elision := _ELISION.match(text, words[i].start)):
+            bare = _Word(_folded(text[elision.end() : words[i].end]), elision.end(), words[i].end)
+            words[i] = bare
+            taken, found = _name_at(indexes, text, words, i)
+        if found is not None and len(found.codes) == 1:
+            yield words[i].start, words[i + taken - 1].end, next(iter(found.codes))
+        i += taken
+
+
+def _name_at(indexes: Sequence[_Index], text: str, words: list[_Word], i: int) -> tuple[int, _Entry | None]:
+    """The longest name starting at word ``i`` in any of ``indexes``, and how many words it takes."""
+    taken, found = 1, None
+    for index in indexes:
         length, entry = _longest(index, text, words, i)
-        if entry is not None and len(entry.codes) == 1:
-            found |= entry.codes
-        i += length
-    return tuple(sorted(found))
+        if entry is not None and (found is None or length > taken):
+            taken, found = length, entry
+    return taken, found
 
 
 def country_name(code: str, locale: str = "en") -> str:
@@ -342,6 +365,9 @@ def _fold(word: str) -> str:
         folded = unicodedata.normalize("NFC", bare).casefold()
     folded = _POSSESSIVE.sub("", folded).translate(_DROP)
     return _ABBREVIATIONS.get(folded, folded)
+
+
+_folded = functools.lru_cache(maxsize=1 << 16)(_fold)  # running text repeats its words
 
 
 @functools.lru_cache(maxsize=16384)

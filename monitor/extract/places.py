@@ -30,24 +30,21 @@ from importlib import resources
 from typing import Any, Literal
 
 from monitor.extract.countries import (
-    _STOPWORDS,
-    _WORD,
     TEXT_LOCALES,
     _Entry,
     _entry,
-    _fold,
     _Index,
     _index,
     _key,
-    _longest,
     _starts,
     _territories,
-    _Word,
+    country_spans,
 )
 from monitor.extract.dates import LATIN_EDGE, alternation, any_of, compile_lowered, lowered, word
 
 PlaceKind = Literal["country", "nationality", "group"]
-_CJK_SCRIPT = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+#: A character of Chinese, Japanese or Korean script (kana, Han, hangul): such text has no spaces.
+CJK_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _LANGUAGE_WORD = re.compile("[語语어文]")  # 日本語, 中文, 한국어: a language
 _TEXT_LANGUAGES = frozenset(locale.split("_")[0] for locale in TEXT_LOCALES)
 
@@ -106,41 +103,13 @@ def _locale_index(language: str) -> _Index | None:
     return _Index(names={}, text=entries, starts=_starts(entries))
 
 
-_folded = functools.lru_cache(maxsize=1 << 16)(_fold)  # news repeats its words
-
-
-_ELISION = re.compile(r"(?:[DdLl]|[Qq]u)['’](?=[^\W\d_])")  # l'Italie, d'Espagne
-
-
 def _country_places(text: str, language: str) -> list[Place]:
-    words = [_Word(_folded(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
-    words = [w for w in words if w.key not in _STOPWORDS]
-    indexes = [index for index in (_index(), _locale_index(language)) if index is not None]
-    places: list[Place] = []
-    i = 0
-    while i < len(words):
-        taken, found = _name_at(indexes, text, words, i)
-        if found is None and (elision := _ELISION.match(text, words[i].start)):
-            # "l'Italie": the name without its article ("Côte d'Ivoire" is read whole, above)
-            bare = _Word(_folded(text[elision.end() : words[i].end]), elision.end(), words[i].end)
-            taken, found = _name_at(indexes, text, [*words[:i], bare, *words[i + 1 :]], i)
-            words[i] = bare
-        if found is not None and len(found.codes) == 1:
-            start, end = words[i].start, words[i + taken - 1].end
-            if not (_CJK_SCRIPT.match(text, end - 1) and _LANGUAGE_WORD.match(text, end)):
-                places.append(Place(start, end, tuple(found.codes), "country"))
-        i += taken
-    return places
-
-
-def _name_at(indexes: list[_Index], text: str, words: list[_Word], i: int) -> tuple[int, _Entry | None]:
-    """The longest name starting at word ``i`` in any index ("Corée du Sud" over "Corée")."""
-    taken, found = 1, None
-    for index in indexes:
-        length, entry = _longest(index, text, words, i)
-        if entry is not None and (found is None or length > taken):
-            taken, found = length, entry
-    return taken, found
+    locale = _locale_index(language)
+    return [
+        Place(start, end, (code,), "country")
+        for start, end, code in country_spans(text, [locale] if locale else [], elisions=True)
+        if not (CJK_CHAR.match(text, end - 1) and _LANGUAGE_WORD.match(text, end))
+    ]
 
 
 # --- nationalities ----------------------------------------------------------------------------
@@ -198,8 +167,8 @@ def _nationality_places(text: str, lower: str, language: str) -> list[Place]:
 def _groups() -> tuple[_Group, ...]:
     groups = []
     for name, table in _data()["group"].items():
-        latin = [n for n in table["names"] if not _CJK_SCRIPT.search(n)]
-        cjk = [n for n in table["names"] if _CJK_SCRIPT.search(n)]
+        latin = [n for n in table["names"] if not CJK_CHAR.search(n)]
+        cjk = [n for n in table["names"] if CJK_CHAR.search(n)]
         parts = [word(latin)] if latin else []
         if cjk:
             parts.append(any_of(cjk))
@@ -301,7 +270,7 @@ def _abbreviation_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
 
 def _abbreviations(text: str) -> list[Place]:
     """对华, 在俄: one-character country names after a Chinese preposition."""
-    if not _CJK_SCRIPT.search(text):
+    if not CJK_CHAR.search(text):
         return []
     pattern, letters = _abbreviation_pattern()
     return [Place(m.start(), m.end(), (letters[m.group()],), "country") for m in pattern.finditer(text)]
@@ -351,7 +320,7 @@ def origin(text: str, lower: str, place: Place, provider_at: int, provider_end: 
     gap = lower[gap_start:gap_end]
     before = gap_start == place.end
     if not gap:  # 中国DeepSeek, 中国ディープシーク: side by side, unspaced, is a description
-        return before and (place.kind == "nationality" or bool(_CJK_SCRIPT.match(text, place.end - 1)))
+        return before and (place.kind == "nationality" or bool(CJK_CHAR.match(text, place.end - 1)))
     if not _GAP_SPACE.sub("", gap):
         return before and place.kind == "nationality" and "," not in gap
     descriptors, articles = _origin_words()
