@@ -49,7 +49,7 @@ from monitor.extract.dates import (
     lowered,
     resolve_effective,
 )
-from monitor.extract.places import Place, find_places, language_of, origin
+from monitor.extract.places import CJK_CHAR, Place, find_places, language_of, origin
 from monitor.extract.providers import UNSUPPORTED_REGIONS, find_provider_spans, is_regulator
 from monitor.types import RESTRICTIVE_ACTIONS, Provider, Scope, Signal
 
@@ -71,7 +71,6 @@ _LATIN_WORDS = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _CJK_WINDOW = re.compile(r"[^，。；！？,;.!?\n]{1,10}")
 _WORD = re.compile(r"[\s,]+([^\s,;:.!?–—]+)")  # the next word of a place window, across list commas
 _WINDOW_WORDS = 8  # how far after "in"/"di" a place may be named
@@ -165,7 +164,6 @@ class _Context:
     region: re.Pattern[str]
     unsupported: re.Pattern[str]
     locative: re.Pattern[str]  # before a place (Latin scripts, Chinese)
-    cjk_locative: bool  # locative is Chinese: a window of characters, not of words
     after: re.Pattern[str] | None  # after a place (日本で, 한국에)
     stop: frozenset[str]
     exclude: re.Pattern[str]
@@ -206,14 +204,12 @@ def _context(lang: str) -> _Context:
 
     locative = context["locative"]
     after = [t for k in langs for t in locative.get("after", {}).get(k, ())]
-    cjk = lang in ("zh", "ja", "ko")
     undo = {k: [*cues["denial"].get(k, ()), *cues["rumour"].get(k, ())] for k in langs}
     lookback = {k: list(cues["lookback"].get(k, ())) for k in langs}
     return _Context(
         region=pattern(context["region"]),
         unsupported=pattern(context["unsupported"]),
         locative=pattern({k: v for k, v in locative.items() if isinstance(v, list) and k != "stop"}),
-        cjk_locative=cjk,
         after=re.compile(f"\\s?(?:{alternation(after)})") if after else None,
         stop=frozenset(s.casefold() for s in locative["stop"]),
         exclude=pattern(context["exclude"]),
@@ -250,7 +246,7 @@ def detect_language(text: str) -> str:
         return "ja"
     if han > len(tokens):  # a Han character is about a word's worth
         return "zh"
-    scores = dict.fromkeys(_LATIN_ORDER, 0.0)
+    scores = dict.fromkeys(LATIN, 0.0)
     stopwords = _stopwords()
     for token in tokens:
         for lang in stopwords.get(token, ()):
@@ -261,9 +257,6 @@ def detect_language(text: str) -> str:
     if best == 0 or scores["en"] == best:
         return "en"
     return next(lang for lang, score in scores.items() if score == best)
-
-
-_LATIN_ORDER = ("en", "id", "de", "fr", "es", "pt")
 
 
 @cache
@@ -318,7 +311,7 @@ class _Item:
         spans.append((start, len(text)))
         vocab = _actions(language)
         matches = list(vocab.latin.finditer(lower))
-        if not text.isascii() and _CJK_CHAR.search(text):
+        if not text.isascii() and CJK_CHAR.search(text):
             matches = sorted([*matches, *vocab.cjk.finditer(lower)], key=lambda m: m.start())
         actions = []
         for match in matches:
@@ -394,14 +387,14 @@ def _negated(context: _Context, item: _Item, action: _Action, start: int, end: i
     left, right = _clause(item, action, start, end)
     if context.negation_after:
         window = (action.end, min(right, action.end + _NEGATION_AFTER))
-    elif _CJK_CHAR.match(item.text, action.start):
+    elif CJK_CHAR.match(item.text, action.start):
         window = (max(left, action.start - _NEGATION_BEFORE), action.start)
     else:
         window = (left, right)
     for match in context.negation.finditer(item.lower, window[0], window[1]):
         if action.start <= match.start() < action.end and not action.frame:
             continue
-        if len(match.group()) == 1 and _CJK_CHAR.match(match.group()) and match.end() < action.start - 1:
+        if len(match.group()) == 1 and CJK_CHAR.match(match.group()) and match.end() < action.start - 1:
             continue  # 不 two characters away is another word's
         return True
     return False
@@ -423,7 +416,7 @@ def _located(context: _Context, item: _Item, action: _Action, places: list[Place
     for count, match in enumerate(context.locative.finditer(lower, start, end)):
         if count == _MAX_LOCATIVES:
             break
-        if _CJK_CHAR.match(text, match.start()):
+        if CJK_CHAR.match(text, match.start()):
             window = _CJK_WINDOW.match(text, match.end(), end)
             stop = window.end() if window else match.end()
         else:
@@ -441,7 +434,7 @@ def _located(context: _Context, item: _Item, action: _Action, places: list[Place
     if context.after is not None:
         found += [p for p in places if context.after.match(text, p.end, end)]
         for region in context.region.finditer(lower, start, end):
-            if _CJK_CHAR.match(text, region.start()) and context.after.match(text, region.end(), end):
+            if CJK_CHAR.match(text, region.start()) and context.after.match(text, region.end(), end):
                 found.append(Place(region.start(), region.end(), (), "country"))
     near = [p for p in found if _distance(p, action) <= _NEAR]
     return _chained(context, item, near, places)
@@ -481,18 +474,20 @@ def _read(context: _Context, item: _Item, index: int) -> _Reading | None:
         return None
     if context.as_written.search(item.text, start, end):
         return None
+    presence = context.presence.search(lower, start, end) is not None
+    unsupported = context.unsupported.search(lower, start, end) is not None
     places: list[Place] | None = None
     for hit in hits:
         negated = _negated(context, item, hit, start, end)
         if negated and hit.action in RESTRICTIVE:
             continue  # "will not block": no restriction
-        if hit.action not in RESTRICTIVE and context.presence.search(lower, start, end):
+        if hit.action not in RESTRICTIVE and presence:
             continue  # an office, a team: the provider's presence, not its service
         if places is None:
             places = item.places_in(index)
         if hit.action in RESTRICTIVE or hit.reversal:
             where = places if hit.action in RESTRICTIVE else [p for p in places if p.kind != "nationality"]
-            if not (where or context.unsupported.search(lower, start, end) or context.region.search(lower, start, end)):
+            if not (where or unsupported or context.region.search(lower, start, end)):
                 continue
         else:
             where = _located(context, item, hit, [p for p in places if p.kind != "nationality"], start, end)
@@ -505,7 +500,6 @@ def _read(context: _Context, item: _Item, index: int) -> _Reading | None:
             scope = "ownership"
         named = tuple(p for p in where if p.codes)
         words = (item.text[hit.start : hit.end], *(p.text(item.text) for p in named))
-        unsupported = context.unsupported.search(lower, start, end) is not None
         return _Reading(index, action, hit.weak, item.providers_in(start, end), named, unsupported, scope, words)
     return None
 
@@ -545,13 +539,12 @@ def _kin(primary: _Reading, readings: list[_Reading], providers: tuple[str, ...]
 
 
 def _countries(
-    primary: _Reading, readings: list[_Reading], providers: tuple[str, ...]
+    primary: _Reading, readings: list[_Reading], kin: list[_Reading], providers: tuple[str, ...]
 ) -> tuple[tuple[str, ...], tuple[Place, ...], bool]:
-    """The countries of the item's reading and of its kin, the places behind them; True when
+    """The countries of the item's reading and of its ``kin``, the places behind them; True when
     inferred from the provider's unsupported regions."""
-    same = [r for r in readings if (r.action in RESTRICTIVE) == (primary.action in RESTRICTIVE)]
-    kin = _kin(primary, readings, providers)
     found = _union(r.countries for r in kin)
+    same = [r for r in readings if (r.action in RESTRICTIVE) == (primary.action in RESTRICTIVE)]
     if not found and any(r.unsupported for r in same):
         inferred = next((UNSUPPORTED_REGIONS[p] for p in providers if p in UNSUPPORTED_REGIONS), ())
         return inferred, (), bool(inferred)
@@ -614,7 +607,8 @@ def extract_signal(
     slugs, named = _providers(primary, item, default_provider, providers)
     if not slugs:
         return None
-    countries, places, inferred = _countries(primary, readings, slugs)
+    kin = _kin(primary, readings, slugs)
+    countries, places, inferred = _countries(primary, readings, kin, slugs)
     lead = item.spans[min(_LEAD_SENTENCES, len(item.spans) - 1)][1]  # where a dated action is looked for
     effective = resolve_effective(item.text, published, lang, lead=lead)
     relevance = _relevance(
@@ -637,7 +631,7 @@ def extract_signal(
         title=title,
         url=url,
         # "Updating restrictions of sales" and, below it, "to companies majority-owned by ...": one change
-        scope="ownership" if any(r.scope == "ownership" for r in _kin(primary, readings, slugs)) else "territory",
+        scope="ownership" if any(r.scope == "ownership" for r in kin) else "territory",
         groups=groups,
         evidence=tuple(dict.fromkeys(primary.words)),
     )
