@@ -20,14 +20,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from importlib.resources import files
-from typing import Any, Literal
+from typing import Any
 
 from babel.dates import get_day_names, get_month_names
+
+from monitor.types import Precision
 
 LATIN_EDGE = "A-Za-z0-9\u00c0-\u024f"
 LOOKBACK = timedelta(days=62)  # "~2 months": an earlier day-month is read as next year's
 ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-_LANGS = ("en", "id", "de", "fr", "es", "pt")  # Latin-script languages with triggers
+#: The languages written with spaces between words that news is read in: their terms match
+#: whole words, their stems take endings, and each has its own start words for dates.
+LATIN = ("en", "id", "de", "fr", "es", "pt")
 _UPPER_OUTSIDE_SYNTAX = re.compile(r"\\.|\(\?P|[A-Z]")
 
 
@@ -70,9 +74,6 @@ def compile_lowered(pattern: str) -> re.Pattern[str]:
     )
 
 
-Precision = Literal["day", "month"]
-
-
 @dataclass(frozen=True, slots=True)
 class Effective:
     """An announced start: the day, or the first day of the month when only a month was given."""
@@ -105,7 +106,7 @@ class _Grammar:
 
 def _month_names() -> dict[str, int]:
     names: dict[str, int] = {}
-    for locale in _LANGS:
+    for locale in LATIN:
         for width in ("wide", "abbreviated"):
             for number, name in get_month_names(width, locale=locale).items():
                 names[str(name).casefold()] = int(number)
@@ -116,7 +117,7 @@ def _month_names() -> dict[str, int]:
 
 def _day_names() -> list[str]:
     return [
-        str(name) for loc in _LANGS for w in ("wide", "abbreviated") for name in get_day_names(w, locale=loc).values()
+        str(name) for loc in LATIN for w in ("wide", "abbreviated") for name in get_day_names(w, locale=loc).values()
     ]
 
 
@@ -160,8 +161,8 @@ def _grammar() -> _Grammar:
     )
     latin = "|".join(
         (
-            f"(?P<imm>{alternation(t for lang in _LANGS for t in terms['immediate'][lang])})",
-            *(f"(?P<{lang}>{alternation(terms['triggers'][lang])})" for lang in _LANGS),
+            f"(?P<imm>{alternation(t for lang in LATIN for t in terms['immediate'][lang])})",
+            *(f"(?P<{lang}>{alternation(terms['triggers'][lang])})" for lang in LATIN),
         )
     )
     return _Grammar(
@@ -174,10 +175,10 @@ def _grammar() -> _Grammar:
         ),
         zh_prefix=re.compile(f"(?:{any_of(terms['zh_prefix'])})\\s*$"),
         zh_immediate=re.compile(any_of(t for lang in ("zh", "ja", "ko") for t in terms["immediate"][lang])),
-        month_only={lang: re.compile(word(terms["month_only"][lang]), re.I) for lang in _LANGS},
+        month_only={lang: re.compile(word(terms["month_only"][lang]), re.I) for lang in LATIN},
         forms=forms,
         announce=compile_lowered(
-            f"{word(t for lang in _LANGS for t in terms['announce'][lang])}|{any_of(terms['announce']['cjk'])}"
+            f"{word(t for lang in LATIN for t in terms['announce'][lang])}|{any_of(terms['announce']['cjk'])}"
         ),
     )
 
@@ -212,7 +213,7 @@ def _chinese(grammar: _Grammar, match: re.Match[str], text: str) -> _Found | Non
 
 
 def _after_trigger(grammar: _Grammar, match: re.Match[str], text: str, language: str | None) -> _Found | None:
-    lang = next(lang for lang in _LANGS if match[lang] is not None)
+    lang = next(lang for lang in LATIN if match[lang] is not None)
     at = grammar.filler.match(text, match.end())
     position = at.end() if at else match.end()
     for pattern, parse in grammar.forms:

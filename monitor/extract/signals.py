@@ -42,6 +42,7 @@ from functools import cache
 from typing import Any
 
 from monitor.extract.dates import (
+    LATIN,
     LATIN_EDGE,
     alternation,
     compile_lowered,
@@ -57,8 +58,6 @@ RESTRICTIVE = RESTRICTIVE_ACTIONS
 WIDENING = frozenset({"launch", "expand", "available"})
 MAX_TITLE = 1_000  # characters read from untrusted text; the lead holds the news
 MAX_TEXT = 20_000  # a long article; hostile text costs at most ~0.1 s
-#: Languages written with spaces between words: terms match whole words, stems take endings.
-LATIN = ("en", "id", "de", "fr", "es", "pt")
 #: Languages written without spaces: terms match anywhere.
 CJK = ("zh", "zh_hant", "ja", "ko")
 LANGUAGES = ("en", "id", "de", "fr", "es", "pt", "zh", "ja", "ko")
