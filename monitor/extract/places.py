@@ -192,6 +192,7 @@ def _groups() -> tuple[_Group, ...]:
     return tuple(groups)
 
 
+@functools.lru_cache(maxsize=1024)
 def members(group: str, on: date | None) -> tuple[str, ...]:
     """The members of ``group`` on ``on`` (today's membership when None), sorted."""
     table = {g.name: g for g in _groups()}
@@ -301,7 +302,7 @@ _SENTENCE_BREAK = re.compile(r"[\n.!?。！？;；]")
 _ORIGIN_REACH = 40  # characters between a place and the provider it describes
 
 
-def origin(text: str, lower: str, place: Place, provider_at: int, provider_end: int | None = None) -> bool:
+def origin(text: str, lower: str, place: Place, provider_at: int, provider_end: int) -> bool:
     """True when ``place`` describes the provider named at ``provider_at`` (..``provider_end``):
     a nationality right before the name ("Chinese DeepSeek"), a Chinese or Japanese name written
     against it (中国DeepSeek), or a place and the name with descriptor words between them
@@ -311,7 +312,7 @@ def origin(text: str, lower: str, place: Place, provider_at: int, provider_end: 
     write "Italy: DeepSeek blocked" that way."""
     if provider_at >= place.end:
         gap_start, gap_end = place.end, provider_at
-    elif provider_end is not None and provider_end <= place.start:
+    elif provider_end <= place.start:
         gap_start, gap_end = provider_end, place.start
     else:
         return False
