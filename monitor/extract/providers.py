@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
-from typing import Any
 
 from monitor.extract.dates import lowered
 from monitor.types import Provider
@@ -38,65 +37,24 @@ _KATAKANA = "\u30a0-\u30ff"
 # What may follow a Korean name: a particle or the start of one (은/는, 이/가, 의, 을/를, 와/과,
 # 도, 에/에서, 로/으로, 측 "side", 만, 까지, 보다, 처럼, 이라), never another syllable of a word.
 _KOREAN_AFTER = "은는이가의을를와과도에로측만까보처라랑"
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-
-
-def parse_providers(entries: Iterable[Any], where: str) -> tuple[list[Provider], list[str]]:
-    """``[[provider]]`` tables to records, and one line per problem ("<where>: provider 2: ...")."""
-    found: list[Provider] = []
-    problems: list[str] = []
-    seen: set[str] = set()
-    for index, table in enumerate(entries, 1):
-        label = f"{where}: provider {index}"
-        if not isinstance(table, dict):
-            problems.append(f"{label}: expected a table")
-            continue
-        slug = table.get("slug")
-        if not isinstance(slug, str) or not SLUG.match(slug):
-            problems.append(f"{label}: key 'slug': required, lower-case letters, digits and '-' (e.g. 'acme-ai')")
-            continue
-        label = f"{where}: provider {slug!r}"
-        if slug in seen:
-            problems.append(f"{label}: listed twice")
-            continue
-        seen.add(slug)
-        unknown = sorted(set(table) - {"slug", "name", "kind", "aliases", "exact", "products"})
-        problems += [f"{label}: unknown key {key!r}" for key in unknown]
-        lists = {}
-        for key in ("aliases", "exact", "products"):
-            value = table.get(key, [])
-            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-                problems.append(f"{label}: key {key!r}: a list of non-empty names")
-                value = []
-            lists[key] = tuple(v.strip() for v in value)
-        kind = table.get("kind", "provider")
-        if kind not in ("provider", "regulator"):
-            problems.append(f"{label}: key 'kind': 'provider' or 'regulator', not {kind!r}")
-            kind = "provider"
-        if not lists["aliases"] and not lists["exact"]:
-            problems.append(f"{label}: needs at least one name in 'aliases' or 'exact'")
-            continue
-        found.append(
-            Provider(
-                slug=slug,
-                name=str(table.get("name") or slug),
-                kind=kind,
-                aliases=lists["aliases"],
-                exact=lists["exact"],
-                products=lists["products"],
-            )
-        )
-    return found, problems
 
 
 @cache
 def bundled() -> tuple[Provider, ...]:
-    """The bundled table (data/providers.toml), read once."""
+    """The bundled table (data/providers.toml), read once. The file is checked like a catalog's
+    ``[[provider]]`` entries by tests/extract/test_providers.py."""
     text = resources.files("monitor.extract").joinpath("data/providers.toml").read_text(encoding="utf-8")
-    found, problems = parse_providers(tomllib.loads(text).get("provider", []), "data/providers.toml")
-    if problems:
-        raise ValueError("; ".join(problems))
-    return tuple(found)
+    return tuple(
+        Provider(
+            slug=table["slug"],
+            name=table.get("name", table["slug"]),
+            kind=table.get("kind", "provider"),
+            aliases=tuple(table.get("aliases", ())),
+            exact=tuple(table.get("exact", ())),
+            products=tuple(table.get("products", ())),
+        )
+        for table in tomllib.loads(text)["provider"]
+    )
 
 
 @cache

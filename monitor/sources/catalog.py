@@ -10,9 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.errors import CatalogError
-from monitor.extract.providers import parse_providers
 from monitor.timeutil import parse_duration
-from monitor.types import AvailabilitySpec, Catalog, ChangeKind, Route, Severity, Source, SourceKind
+from monitor.types import AvailabilitySpec, Catalog, ChangeKind, Provider, Route, Severity, Source, SourceKind
 
 BUNDLED = "default.toml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
@@ -57,8 +56,15 @@ def parse_catalog(text: str, *, origin: str) -> Catalog:
         problems.append(f"{origin}: unknown top-level key {key!r} (expected [[source]], [[route]] or [[provider]])")
     sources = _entries(data, "source", origin, problems)
     routes = _entries(data, "route", origin, problems)
-    providers, provider_problems = parse_providers(_entries(data, "provider", origin, problems), origin)
-    problems += provider_problems
+    providers = [
+        _provider(entry, i, origin, problems) for i, entry in enumerate(_entries(data, "provider", origin, problems))
+    ]
+    slugs: set[str] = set()
+    for provider in providers:
+        if provider is not None and provider.slug in slugs:
+            problems.append(f"{origin}: provider {provider.slug!r}: key 'slug': duplicate slug")
+        if provider is not None:
+            slugs.add(provider.slug)
     parsed = [_source(entry, i, origin, problems) for i, entry in enumerate(sources)]
     seen: set[str] = set()
     for src in parsed:
@@ -72,7 +78,7 @@ def parse_catalog(text: str, *, origin: str) -> Catalog:
     return Catalog(
         sources=tuple(s for s in parsed if s is not None),
         routes=tuple(r for r in parsed_routes if r is not None),
-        providers=tuple(providers),
+        providers=tuple(p for p in providers if p is not None),
         origin=origin,
     )
 
@@ -263,6 +269,43 @@ def _route(table: Any, index: int, origin: str, problems: list[str]) -> Route | 
         min_severity=severity,
         slack_channel=slack,
         email=email,
+    )
+
+
+_PROVIDER_KEYS = {"slug", "name", "kind", "aliases", "exact", "products"}
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def _provider(table: Any, index: int, origin: str, problems: list[str]) -> Provider | None:
+    """One ``[[provider]]`` entry: a provider news may name, or more names for a bundled one."""
+    if not isinstance(table, dict):
+        problems.append(f"{origin}: provider #{index + 1}: must be a table")
+        return None
+    slug = table.get("slug")
+    where = f"{origin}: provider {slug!r}" if isinstance(slug, str) else f"{origin}: provider #{index + 1}"
+    entry = _Entry(table, where, problems)
+    entry.unknown(_PROVIDER_KEYS)
+    slug = entry.get("slug", str, required=True)
+    if slug is not None and not _SLUG.fullmatch(slug):
+        entry.fail("slug", "lower-case letters, digits and '-' (e.g. 'acme-ai')")
+    kind = entry.get("kind", str, "provider")
+    if kind not in ("provider", "regulator"):
+        entry.fail("kind", f"'provider' or 'regulator', not {kind!r}")
+    names = {key: tuple(n.strip() for n in entry.strings(key)) for key in ("aliases", "exact", "products")}
+    for key, values in names.items():
+        if not all(values):
+            entry.fail(key, "names must not be empty")
+    if not names["aliases"] and not names["exact"]:
+        entry.fail("aliases", "needs at least one name in 'aliases' or 'exact'")
+    if not entry.ok:
+        return None
+    return Provider(
+        slug=slug,
+        name=entry.get("name", str) or slug,
+        kind="regulator" if kind == "regulator" else "provider",
+        aliases=names["aliases"],
+        exact=names["exact"],
+        products=names["products"],
     )
 
 

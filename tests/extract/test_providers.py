@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import pytest
 
 from monitor.errors import CatalogError
@@ -93,8 +95,14 @@ def test_catalog_provider_entries_are_read_and_checked() -> None:
             origin="c.toml",
         )
     problems = "\n".join(bad.value.problems)
-    assert "c.toml: provider 1: key 'slug': required" in problems
-    assert "c.toml: provider 'empty': needs at least one name" in problems
-    assert "c.toml: provider 'acme': listed twice" in problems
-    assert "c.toml: provider 'odd': key 'kind': 'provider' or 'regulator'" in problems
-    assert "c.toml: provider 'odd': unknown key 'colour'" in problems
+    assert "c.toml: provider #1: key 'slug': missing" in problems
+    assert "c.toml: provider 'empty': key 'aliases': needs at least one name in 'aliases' or 'exact'" in problems
+    assert "c.toml: provider 'acme': key 'slug': duplicate slug" in problems
+    assert "c.toml: provider 'odd': key 'kind': 'provider' or 'regulator', not 'vendor'" in problems
+    assert "c.toml: provider 'odd': key 'colour': unknown key (allowed: " in problems
+
+
+def test_the_bundled_table_reads_as_a_catalogs_provider_entries_would() -> None:
+    """bundled() trusts its own file; here the file meets the same checks as a team's entries."""
+    text = resources.files("monitor.extract").joinpath("data/providers.toml").read_text(encoding="utf-8")
+    assert parse_catalog(text, origin="providers.toml").providers == bundled()
