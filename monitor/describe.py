@@ -32,6 +32,12 @@ def scope_text(scope: str) -> str:
     return "traffic from these countries"
 
 
+def owned_note(scope: str) -> str:
+    """What a line about a restriction adds when it applies to owners: " (companies owned from
+    there)", or ""."""
+    return " (companies owned from there)" if scope == "ownership" else ""
+
+
 def groups_text(diff: Mapping[str, object] | None) -> str:
     """ "EU" when the signal named a group (its members are the countries), else ""."""
     groups = (diff or {}).get("groups")

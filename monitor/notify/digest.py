@@ -294,8 +294,7 @@ def country_news(digest: Digest, reader: Reader) -> list[CountryNews]:
             CountryNews(
                 country=c,
                 provider=signal.provider,
-                what=f"announced: {signal.action}"
-                + (" (companies owned from here)" if signal.scope == "ownership" else ""),
+                what=f"announced: {signal.action}{OWNED if signal.scope == 'ownership' else ''}",
                 effective=signal.effective,
                 seen=signal.seen,
             )
@@ -341,7 +340,7 @@ def _signal(row: ChangeRow, tz: ZoneInfo) -> SignalItem:
     )
 
 
-OWNED = " (companies owned from here)"
+OWNED = " (companies owned from here)"  # in a line about one country: "here" is that country
 
 
 def _effective(row: ChangeRow) -> str | None:

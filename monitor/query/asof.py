@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.describe import effective_text
+from monitor.describe import effective_text, owned_note
 from monitor.extract.countries import country_name
 from monitor.query.history import interval_dict
 from monitor.store import reads
@@ -152,7 +152,7 @@ def sentence(standing: dict[str, Any]) -> str:
     announced = [
         f"{x['provider']} {x['action'] or 'notice'}"
         + (f" from {effective_text(x['effective_date'], x['effective_precision'])}" if x["effective_date"] else "")
-        + (" (companies owned from there)" if x["scope"] == "ownership" else "")
+        + owned_note(x["scope"])
         + f" ({x['source']})"
         for x in s["signals"]
         if x["in_force"]

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.templating import Jinja2Templates
 
-from monitor.describe import effective_text
+from monitor.describe import effective_text, owned_note, scope_text
 from monitor.extract.countries import country_name
 from monitor.types import Severity
 
@@ -28,7 +28,7 @@ def templates() -> Jinja2Templates:
     env.filters.update(
         when=when, day=day, effective=effective, http_url=http_url, country=country_name, severity=severity
     )
-    env.globals.update(diff_lines=diff_lines)
+    env.globals.update(diff_lines=diff_lines, owned_note=owned_note, scope_text=scope_text)
     return Jinja2Templates(env=env)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import feedparser
@@ -309,3 +309,30 @@ def test_the_map_page_stays_light(base: str) -> None:
     assert page.status_code == 200 and len(page.content) < 200_000  # was 796 KB of inline SVG
     zipped = httpx.get(f"{base}/map/acme/api", headers={"accept-encoding": "gzip"})
     assert zipped.headers["content-encoding"] == "gzip" and int(zipped.headers["content-length"]) < 60_000
+
+
+def test_a_month_and_an_ownership_restriction_read_as_such_on_the_change_page(
+    db_url: str, sessions: sessionmaker[Session]
+) -> None:
+    """The web view words a month-precision, ownership-scope signal as the messages do."""
+    with transaction(sessions) as s:
+        change = Change(
+            kind=ChangeKind.SIGNAL,
+            source_id=None,
+            provider="anthropic",
+            countries=("CN",),
+            action="restrict",
+            effective_date=date(2025, 9, 1),
+            effective_precision="month",
+            scope="ownership",
+            title="Anthropic restricts companies majority-owned from China",
+        )
+        row = record_change(s, change, routes=(), detected_at=NOW)
+        s.flush()
+        change_id = row.id
+    with serving(create_app(Settings(database_url=db_url), clock=lambda: NOW)) as url:
+        page = httpx.get(f"{url}/change/{change_id}").text
+        api = httpx.get(f"{url}/api/changes/{change_id}").json()
+    assert "September 2025" in page and "2025-09-01" not in page
+    assert "companies owned or controlled from these countries" in page and "Companies owned from" in page
+    assert (api["effective_precision"], api["scope"]) == ("month", "ownership")
