@@ -170,7 +170,7 @@ def _grammar() -> _Grammar:
         filler=re.compile(filler, re.I),
         zh=re.compile(
             r"(?:(?P<zy>\d{4})\s*[年년]\s*)?(?P<zm>\d{1,2})\s*[月월]\s*"
-            r"(?:(?P<zd>\d{1,2})\s*[日号號일]\s*)?"
+            r"(?:(?P<zd>\d{1,2})\s*[日号號일]\s*(?:[(（][^)）]{1,3}[)）]\s*)?)?"  # a weekday may follow: 9日(火)
             f"(?P<zsuf>{any_of(terms['zh_suffix'] + terms['cjk_suffix'])})?"
         ),
         zh_prefix=re.compile(f"(?:{any_of(terms['zh_prefix'])})\\s*$"),

@@ -297,7 +297,7 @@ def _origin_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return descriptors, compile_lowered(word(table["articles"]))
 
 
-_GAP_SPACE = re.compile(r"[\s\-'’·,]+")
+_GAP_SPACE = re.compile(r"[\s\-'’·,()（）]+")  # "중국 인공지능(AI) 스타트업 딥시크"
 _SENTENCE_BREAK = re.compile(r"[\n.!?。！？;；]")
 _ORIGIN_REACH = 40  # characters between a place and the provider it describes
 

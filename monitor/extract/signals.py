@@ -403,7 +403,11 @@ def _continues(context: _Context, item: _Item, action: _Action, start: int, end:
     """True when the action's clause says things stay as they are ("remains available") or
     recalls an old event ("a month after it was halted", "距離遭叫停約一個月")."""
     left, right = _clause(item, action, start, end)
-    return bool(context.continuity.search(item.lower, left, right) or context.lookback.search(item.lower, left, right))
+    for cues in (context.continuity, context.lookback):
+        for match in cues.finditer(item.lower, left, right):
+            if not action.start <= match.start() < action.end:  # 无法继续使用: the action's own words
+                return True
+    return False
 
 
 def _located(context: _Context, item: _Item, action: _Action, places: list[Place], start: int, end: int) -> list[Place]:

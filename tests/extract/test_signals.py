@@ -433,3 +433,21 @@ def test_the_longest_hostile_item_is_read_within_the_cap() -> None:
         start = time.perf_counter()
         extract_signal(title=title, text=text, published=datetime(2024, 6, 25, tzinfo=UTC))
         assert time.perf_counter() - start < CAP.total_seconds()
+
+
+@pytest.mark.parametrize(
+    ("title", "countries", "effective"),
+    [
+        # a weekday in brackets between the day and its suffix: 9日(火)以降
+        ("オープンAI、中国からのアクセスを7月9日(火)以降ブロック", ("CN",), date(2024, 7, 9)),
+        # continuity inside the action's own words (无法继续使用) does not undo it
+        ("自7月9日起，中国用户无法继续使用ChatGPT", ("CN",), date(2024, 7, 9)),
+        # brackets among the words that describe the provider: its home is no place acted on
+        ("한국, 중국 인공지능(AI) 스타트업 딥시크 다운로드 중단", ("KR",), None),
+    ],
+)
+def test_forms_met_in_real_published_news(title: str, countries: tuple[str, ...], effective: date | None) -> None:
+    """Forms that real articles found with the search tool use (sentences written here)."""
+    signal = extract_signal(title=title, text="", published=datetime(2024, 6, 26, tzinfo=UTC))
+    assert signal is not None and signal.action in RESTRICTIVE
+    assert signal.countries == countries and signal.effective_date == effective
